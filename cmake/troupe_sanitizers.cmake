@@ -1,0 +1,12 @@
+# TROUPE_SANITIZE=address -> ASan + UBSan; thread -> TSan. Applied to every target.
+if(TROUPE_SANITIZE STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+  add_compile_definitions(TROUPE_ASAN=1)
+elseif(TROUPE_SANITIZE STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+  add_compile_definitions(TROUPE_TSAN=1)
+elseif(NOT TROUPE_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "TROUPE_SANITIZE must be '', 'address' or 'thread', not '${TROUPE_SANITIZE}'")
+endif()
