@@ -9,29 +9,58 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <atomic>
+#include <mutex>
 #include <optional>
 #include <thread>
 
 namespace troupe::framework {
 namespace {
 thread_local executor* current_executor = nullptr;
-}
+
+// oneTBB sizes its worker pool process-wide (default: hardware threads - 1) and our arenas
+// reserve no slot for outside threads, so every live executor's workers must fit at once.
+// The limit in force is the smallest live global_control, so a larger one replaces the old.
+class worker_demand {
+public:
+  static void add(int n) { instance().change(n); }
+  static void remove(int n) noexcept { instance().change(-n); }
+
+private:
+  static worker_demand& instance() {
+    static worker_demand d;
+    return d;
+  }
+  void change(int delta) noexcept {
+    std::lock_guard lock(mutex_);
+    total_ += delta;
+    if (total_ <= 0) {
+      control_.reset();
+      return;
+    }
+    try {
+      // global_control registers its own address: never move one, replace the pointer.
+      auto next = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                        static_cast<std::size_t>(total_) + 1);
+      control_.swap(next);  // the old one goes with `next`, after the new one exists
+    } catch (...) {
+      // Keep the old limit: fewer workers, still correct.
+    }
+  }
+  std::mutex mutex_;
+  int total_ = 0;
+  std::unique_ptr<tbb::global_control> control_;
+};
+}  // namespace
 
 struct executor::impl {
   int concurrency;
-  // Lets the arena have `concurrency` workers even when that exceeds TBB's default of
-  // hardware threads - 1 (our arena reserves no slot for an outside thread).
-  std::optional<tbb::global_control> parallelism;
   tbb::task_arena arena;
   std::atomic<std::int64_t> outstanding{0};
   std::atomic<std::uint32_t> idle_waiters{0};
   std::atomic<bool> shut{false};
 
-  explicit impl(int n)
-      : concurrency(n),
-        parallelism(std::in_place, tbb::global_control::max_allowed_parallelism,
-                    static_cast<std::size_t>(n) + 1),
-        arena(n, 0) {
+  explicit impl(int n) : concurrency(n), arena(n, 0) {
+    worker_demand::add(n);
     arena.initialize();
   }
 };
@@ -56,6 +85,7 @@ void executor::submit(task_node& t) noexcept {
     TROUPE_TSAN_ACQUIRE(node);
     node->run();
     current_executor = previous;
+    TROUPE_TSAN_RELEASE(d);  // what the task did happens-before wait_idle()/shutdown() return
     if (d->outstanding.fetch_sub(1, std::memory_order_acq_rel) == 1 &&
         d->idle_waiters.load(std::memory_order_acquire) != 0) {
       d->outstanding.notify_all();
@@ -83,7 +113,7 @@ void executor::shutdown() noexcept {
   if (!impl_ || impl_->shut.exchange(true)) return;
   wait_idle();
   impl_->arena.terminate();
-  impl_->parallelism.reset();
+  worker_demand::remove(impl_->concurrency);
 }
 
 executor* executor::current() noexcept { return current_executor; }

@@ -116,12 +116,14 @@ ref_ptr<io_watch> reactor_core::add_watch(int fd, io_events interest, io_handler
     throw_errno("reactor: cannot watch fd " + std::to_string(fd));
   w->add_ref();  // epoll's reference, dropped via retired_
   watches_.insert(w.get());
+  by_fd_[fd] = w.get();
   return w;
 }
 
 void reactor_core::modify_watch(io_watch& w, io_events interest) {
   std::lock_guard lock(mutex_);
   if (stopped_ || !watches_.contains(&w)) return;
+  if (auto it = by_fd_.find(w.fd()); it == by_fd_.end() || it->second != &w) return;  // fd reused since
   epoll_event ev{};
   ev.events = to_epoll(interest);
   ev.data.ptr = &w;
@@ -133,8 +135,12 @@ void reactor_core::remove_watch(io_watch& w) noexcept {
   std::lock_guard lock(mutex_);
   if (watches_.erase(&w) == 0) return;  // stopped meanwhile: already released
   // The descriptor may already be closed by its owner: then the kernel dropped it from the
-  // epoll set itself and EBADF/ENOENT are expected.
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, w.fd(), nullptr);
+  // epoll set itself and EBADF/ENOENT are expected. If its number now belongs to a newer
+  // watch, leave that registration alone.
+  if (auto it = by_fd_.find(w.fd()); it != by_fd_.end() && it->second == &w) {
+    by_fd_.erase(it);
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, w.fd(), nullptr);
+  }
   // The reactor thread may hold &w from an epoll_wait batch: it releases after the batch.
   retired_.push_back(&w);
 }
@@ -198,11 +204,14 @@ void reactor_core::stop() noexcept {
       released.push_back(w);
     }
     watches_.clear();
+    by_fd_.clear();
     released.insert(released.end(), retired_.begin(), retired_.end());
     retired_.clear();
-    for (heap_entry& e : heap_) e.node->cancel_for_stop();
+    for (heap_entry& e : heap_) {
+      e.node->cancel_for_stop();
+      e.node->heap_index = SIZE_MAX;
+    }
     timers.swap(heap_);
-    cancelled_in_heap_ = 0;
   }
   // Released outside the lock: a last release destroys a handler that may own other handles.
   for (io_watch* w : released) w->release();

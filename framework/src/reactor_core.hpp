@@ -10,6 +10,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -52,6 +53,7 @@ public:
   timer_node(reactor_core& core, std::chrono::milliseconds period, std::function<void()> fn);
 
   bool cancel() noexcept;
+  std::size_t heap_index = SIZE_MAX;  // slot in the core's heap; guarded by the core's mutex
   bool is_active() const noexcept { return status_.load(std::memory_order_acquire) == active; }
   bool periodic() const noexcept { return period_.count() > 0; }
   std::chrono::milliseconds period() const noexcept { return period_; }
@@ -83,7 +85,7 @@ public:
   // Timers.
   ref_ptr<timer_node> add_timer(clock::time_point deadline, std::chrono::milliseconds period,
                                 std::function<void()> fn);
-  void timer_cancelled() noexcept;
+  void timer_cancelled(timer_node& n) noexcept;
   void timer_fired() noexcept { live_timers_.fetch_sub(1, std::memory_order_relaxed); }
 
   executor& exec() const noexcept { return *ex_; }
@@ -106,7 +108,13 @@ private:
   void wake() noexcept;
   int next_timeout_locked(clock::time_point now) noexcept;
   void fire_due_locked(clock::time_point now, std::vector<timer_node*>& dropped) noexcept;
-  void purge_cancelled_locked(std::vector<timer_node*>& dropped) noexcept;
+  // An indexed binary heap: each node knows its slot, so a cancel removes it in O(log n)
+  // right away (no tombstones to purge, no callbacks kept alive after cancel).
+  void heap_push_locked(heap_entry e);
+  heap_entry heap_remove_locked(std::size_t i) noexcept;
+  void sift_up(std::size_t i) noexcept;
+  void sift_down(std::size_t i) noexcept;
+  void place(std::size_t i, heap_entry e) noexcept;
 
   executor* ex_;
   int epoll_fd_ = -1;
@@ -117,10 +125,12 @@ private:
   mutable std::mutex mutex_;  // guards everything below
   bool stopped_ = false;
   std::unordered_set<io_watch*> watches_;  // each holds the reference epoll's data.ptr needs
+  // The watch that owns each descriptor number in epoll now: a descriptor closed and reused
+  // under an old watch must not lose its new registration when the old watch is removed.
+  std::unordered_map<int, io_watch*> by_fd_;
   std::vector<io_watch*> retired_;         // removed, released by the reactor thread after a batch
   std::vector<heap_entry> heap_;
   std::uint64_t next_seq_ = 0;
-  std::size_t cancelled_in_heap_ = 0;
   clock::time_point sleeping_until_ = clock::time_point::min();  // min: awake
   std::atomic<std::size_t> live_timers_{0};
 };

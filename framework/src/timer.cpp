@@ -1,6 +1,6 @@
-// Timers: a binary heap under the reactor core's mutex. Cancellation is O(1) (a flag); the
-// cancelled entries are purged in bulk once they make up half of a large heap, so 100,000 live
-// timers cost a few MiB and insert/cancel stay O(log n) / O(1).
+// Timers: an indexed binary heap under the reactor core's mutex. Insert and cancel are
+// O(log n) with no bulk clean-up pauses, so 100,000 live timers cost a few MiB and every
+// operation stays in the microseconds.
 #include "reactor_core.hpp"
 
 #include <troupe/framework/log.hpp>
@@ -17,10 +17,13 @@ timer_node::timer_node(reactor_core& core, std::chrono::milliseconds period, std
 bool timer_node::cancel() noexcept {
   std::uint32_t expected = active;
   const bool won = status_.compare_exchange_strong(expected, cancelled, std::memory_order_seq_cst);
-  if (won) core_->timer_cancelled();
+  if (won) core_->timer_cancelled(*this);
   // A callback already running elsewhere finishes before we return (not when called from it).
   if (!running_here()) {
     while (running()) std::this_thread::yield();
+    // No run can touch the callback any more (later runs see `cancelled`): let go of what it
+    // captured now rather than when the last handle goes.
+    if (won) fn_ = nullptr;
   }
   return won;
 }
@@ -50,6 +53,54 @@ void timer_node::on_run() noexcept {
 
 // ---- the heap ----
 
+void reactor_core::place(std::size_t i, heap_entry e) noexcept {
+  e.node->heap_index = i;
+  heap_[i] = e;
+}
+
+void reactor_core::sift_up(std::size_t i) noexcept {
+  heap_entry e = heap_[i];
+  while (i > 0) {
+    const std::size_t parent = (i - 1) / 2;
+    if (!later{}(heap_[parent], e)) break;
+    place(i, heap_[parent]);
+    i = parent;
+  }
+  place(i, e);
+}
+
+void reactor_core::sift_down(std::size_t i) noexcept {
+  heap_entry e = heap_[i];
+  const std::size_t n = heap_.size();
+  for (;;) {
+    std::size_t child = 2 * i + 1;
+    if (child >= n) break;
+    if (child + 1 < n && later{}(heap_[child], heap_[child + 1])) ++child;
+    if (!later{}(e, heap_[child])) break;
+    place(i, heap_[child]);
+    i = child;
+  }
+  place(i, e);
+}
+
+void reactor_core::heap_push_locked(heap_entry e) {
+  heap_.push_back(e);
+  sift_up(heap_.size() - 1);
+}
+
+reactor_core::heap_entry reactor_core::heap_remove_locked(std::size_t i) noexcept {
+  heap_entry out = heap_[i];
+  out.node->heap_index = SIZE_MAX;
+  heap_entry last = heap_.back();
+  heap_.pop_back();
+  if (i < heap_.size()) {
+    place(i, last);
+    sift_down(i);
+    sift_up(last.node->heap_index);  // it may belong higher instead
+  }
+  return out;
+}
+
 ref_ptr<timer_node> reactor_core::add_timer(clock::time_point deadline, std::chrono::milliseconds period,
                                             std::function<void()> fn) {
   auto node = make_ref<timer_node>(*this, period, std::move(fn));
@@ -57,9 +108,8 @@ ref_ptr<timer_node> reactor_core::add_timer(clock::time_point deadline, std::chr
   {
     std::lock_guard lock(mutex_);
     if (stopped_) throw std::logic_error("reactor: timer added after stop()");
+    heap_push_locked(heap_entry{deadline, next_seq_++, node.get()});
     node->add_ref();  // the heap's reference
-    heap_.push_back(heap_entry{deadline, next_seq_++, node.get()});
-    std::push_heap(heap_.begin(), heap_.end(), later{});
     live_timers_.fetch_add(1, std::memory_order_relaxed);
     // Wake the reactor thread only if it sleeps past this deadline.
     if (deadline < sleeping_until_) {
@@ -71,35 +121,21 @@ ref_ptr<timer_node> reactor_core::add_timer(clock::time_point deadline, std::chr
   return node;
 }
 
-void reactor_core::timer_cancelled() noexcept {
+void reactor_core::timer_cancelled(timer_node& n) noexcept {
   live_timers_.fetch_sub(1, std::memory_order_relaxed);
-  std::vector<timer_node*> dropped;
+  timer_node* dropped = nullptr;
   {
     std::lock_guard lock(mutex_);
-    ++cancelled_in_heap_;  // an over-estimate for one-shots already popped; purge recounts
-    if (cancelled_in_heap_ > 1024 && cancelled_in_heap_ * 2 > heap_.size())
-      purge_cancelled_locked(dropped);
+    if (n.heap_index != SIZE_MAX) dropped = heap_remove_locked(n.heap_index).node;
   }
   // Outside the lock: a last release destroys a callback that may own other reactor handles.
-  for (timer_node* n : dropped) n->release();
-}
-
-void reactor_core::purge_cancelled_locked(std::vector<timer_node*>& dropped) noexcept {
-  auto keep_end = std::partition(heap_.begin(), heap_.end(),
-                                 [](const heap_entry& e) { return e.node->is_active(); });
-  for (auto it = keep_end; it != heap_.end(); ++it) dropped.push_back(it->node);
-  heap_.erase(keep_end, heap_.end());
-  std::make_heap(heap_.begin(), heap_.end(), later{});
-  cancelled_in_heap_ = 0;
+  if (dropped) dropped->release();
 }
 
 void reactor_core::fire_due_locked(clock::time_point now, std::vector<timer_node*>& dropped) noexcept {
   while (!heap_.empty() && heap_.front().deadline <= now) {
-    std::pop_heap(heap_.begin(), heap_.end(), later{});
-    heap_entry e = heap_.back();
-    heap_.pop_back();
+    heap_entry e = heap_remove_locked(0);
     if (!e.node->is_active()) {
-      if (cancelled_in_heap_ > 0) --cancelled_in_heap_;
       dropped.push_back(e.node);
       continue;
     }
@@ -109,8 +145,11 @@ void reactor_core::fire_due_locked(clock::time_point now, std::vector<timer_node
       const auto period = std::chrono::duration_cast<clock::duration>(e.node->period());
       auto next = e.deadline + period;
       if (next <= now) next += ((now - next) / period + 1) * period;
-      heap_.push_back(heap_entry{next, next_seq_++, e.node});  // keeps the reference
-      std::push_heap(heap_.begin(), heap_.end(), later{});
+      try {
+        heap_push_locked(heap_entry{next, next_seq_++, e.node});  // keeps the reference
+      } catch (...) {
+        dropped.push_back(e.node);  // out of memory: the periodic timer stops
+      }
     } else {
       dropped.push_back(e.node);
     }

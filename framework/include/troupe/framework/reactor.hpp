@@ -24,6 +24,9 @@ enum class io_events : std::uint32_t {
   writable = 2,
   /// Error or hang-up on the descriptor (always reported, never needs asking for).
   closed = 4,
+  /// Not from the descriptor: someone called notify(wakeup) to run the handler (used to
+  /// funnel other events of a connection into the one strand that handles its descriptor).
+  wakeup = 8,
 };
 constexpr io_events operator|(io_events a, io_events b) noexcept {
   return static_cast<io_events>(static_cast<std::uint32_t>(a) | static_cast<std::uint32_t>(b));

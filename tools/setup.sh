@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# troupe's one set-up step: installs, from Debian packages, whatever is missing of the build
+# tool chain, the libraries troupe links and the peers its tests talk to (libzmq, cppzmq and
+# pyzmq are test peers only; they are never linked into troupe's libraries).
+#
+# Idempotent, non-interactive, and silent when everything is already installed. Installing
+# needs root; without root it succeeds only if nothing is missing.
+#
+# Usage: tools/setup.sh            (from any directory)
+set -euo pipefail
+
+packages=(
+  # tool chain
+  cmake g++ ninja-build
+  # libraries troupe builds against
+  libtbb-dev libboost-context-dev doctest-dev nlohmann-json3-dev
+  # real ZeroMQ peers for interop tests and benchmarks
+  libzmq3-dev cppzmq-dev python3-zmq
+)
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "tools/setup.sh: this is not a Debian system (no dpkg-query)." >&2
+  echo "Install these packages or their equivalents by hand: ${packages[*]}" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [[ $status == installed ]] || missing+=("$p")
+done
+
+(( ${#missing[@]} == 0 )) && exit 0
+
+if (( EUID != 0 )); then
+  echo "tools/setup.sh: missing packages: ${missing[*]}" >&2
+  echo "Installing them needs root. Run: sudo $(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/setup.sh" >&2
+  echo "(or: sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+
+echo "tools/setup.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "tools/setup.sh: done"
