@@ -49,4 +49,7 @@ function(troupe_add_tests layer)
   doctest_discover_tests(${target}
     ADD_LABELS 1
     PROPERTIES LABELS "${layer};${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT})
+  add_test(NAME ${layer}.test_names
+    COMMAND ${CMAKE_COMMAND} -DBIN=$<TARGET_FILE:${target}> -P ${PROJECT_SOURCE_DIR}/cmake/check_test_names.cmake)
+  set_tests_properties(${layer}.test_names PROPERTIES LABELS "${layer};meta")
 endfunction()

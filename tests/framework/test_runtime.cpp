@@ -55,7 +55,7 @@ TEST_CASE("a default runtime starts and stops") {
   CHECK(ran.load());
 }
 
-TEST_CASE("stop drains pending work, including work posted while draining") {
+TEST_CASE("stop drains pending work including work posted while draining") {
   runtime rt(with_workers(2));
   std::atomic<int> ran{0};
   rt.post([&] { fan_out(rt, ran, 10); });
@@ -63,7 +63,7 @@ TEST_CASE("stop drains pending work, including work posted while draining") {
   CHECK(ran.load() == 2047);
 }
 
-TEST_CASE("stop with blocked fibers, live timers and watches ends them all in order") {
+TEST_CASE("stop with blocked fibers and live timers and watches ends them all in order") {
   runtime rt(with_workers(2));
   constexpr int fibers = 100;
   constexpr int timers = 1000;
@@ -133,7 +133,7 @@ TEST_CASE("stop with blocked fibers, live timers and watches ends them all in or
   // The handles die here, after stop and before the runtime: harmless.
 }
 
-TEST_CASE("stop cancels fibers that are busy, sleeping in timed waits, or queued") {
+TEST_CASE("stop cancels fibers that are busy or sleeping in timed waits or queued") {
   runtime rt(with_workers(2));
   constexpr int count = 40;
   std::atomic<int> unwound{0}, started{0};

@@ -37,6 +37,11 @@ struct fiber_options {
 /// Runs fibers on an executor's workers. A fiber runs as a strand: while it runs it occupies
 /// one worker; when it blocks (through a waiter) it suspends, freeing the worker, and later
 /// resumes on whichever worker picks it up. Stacks come from a pool.
+///
+/// Because a fiber may resume on another thread, anything thread-local must not be carried
+/// across a blocking call: read `errno` (or std::this_thread::get_id()) right after the
+/// system call, in a function that does not block, since the compiler may cache the
+/// thread-local address across the suspension.
 class fiber_scheduler {
 public:
   fiber_scheduler(executor& ex, reactor& io, fiber_options options = {});

@@ -57,7 +57,9 @@ public:
 
   /// Stops watching. After remove() returns no new handler call starts; a call already running
   /// on another thread is waited for (a call from inside the handler itself does not wait).
-  /// The descriptor is not closed: it belongs to the caller. Idempotent.
+  /// So two handlers must never remove each other's watch at the same time: each would wait
+  /// for the other. The descriptor is not closed: it belongs to the caller (closing it before
+  /// remove() is fine). Idempotent.
   void remove() noexcept;
 
   explicit operator bool() const noexcept { return static_cast<bool>(w_); }
@@ -79,8 +81,9 @@ public:
 
   /// Watches `fd` (edge-triggered): each time it becomes ready for any of `interest` (or is
   /// closed/errored) `handler` runs as a task with the events seen since its last call.
-  /// A handler must consume until EAGAIN or call notify() to be run again. Thread-safe.
-  /// Throws std::system_error naming the descriptor if epoll refuses it.
+  /// A handler must consume until EAGAIN or call notify() to be run again. An exception from
+  /// the handler is logged and the watch stays. Thread-safe. Throws std::system_error naming
+  /// the descriptor if epoll refuses it, std::logic_error after stop().
   io_watch_handle watch(int fd, io_events interest, io_handler handler);
 
   /// Runs `fn` once after `delay` (rounded up to whole milliseconds). Thread-safe.

@@ -24,7 +24,9 @@ public:
 
   /// Cancels the timer. After cancel() returns the callback is not running and will not run
   /// again, except when cancel() is called from inside that same callback (then the current
-  /// call finishes normally and no further one starts). Safe from any thread; idempotent.
+  /// call finishes normally and no further one starts); the callback object (and what it
+  /// captured) is destroyed at once. Two callbacks must not cancel each other at the same
+  /// time: each would wait for the other. Safe from any thread; idempotent.
   /// Returns true if this call stopped a timer that had not yet fired (one-shot) or was still
   /// active (periodic).
   bool cancel() noexcept;

@@ -1,0 +1,20 @@
+# Fails if a doctest TEST_CASE name contains ',' or ';': doctest_discover_tests splits ctest
+# names at ';' (the halves then run no test and pass) and doctest's filters split at ','
+# (the test loses its suite label). Run as a test: cmake -DBIN=<test binary> -P this.
+execute_process(COMMAND ${BIN} --list-test-cases --no-version OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${BIN} --list-test-cases failed (${rc})")
+endif()
+string(REPLACE ";" "<SEMICOLON>" out "${out}")
+string(REPLACE "\n" ";" lines "${out}")
+set(bad "")
+foreach(line IN LISTS lines)
+  if(line MATCHES "," OR line MATCHES "<SEMICOLON>")
+    string(REPLACE "<SEMICOLON>" ";" line "${line}")
+    string(APPEND bad "\n  ${line}")
+  endif()
+endforeach()
+if(bad)
+  message(FATAL_ERROR "test names must not contain ',' or ';':${bad}")
+endif()
+message(STATUS "test names ok")

@@ -1,0 +1,187 @@
+#include "context_core.hpp"
+
+#include "socket_base.hpp"
+
+#include <troupe/framework/log.hpp>
+#include <troupe/messaging/error.hpp>
+
+namespace troupe::messaging::internal {
+namespace {
+
+// inproc capacity of one direction: the writer's SNDHWM plus the reader's RCVHWM, as libzmq
+// (0 on either side means no limit).
+std::uint64_t combined_hwm(int sndhwm, int rcvhwm) noexcept {
+  if (sndhwm == 0 || rcvhwm == 0) return 0;
+  return static_cast<std::uint64_t>(sndhwm) + static_cast<std::uint64_t>(rcvhwm);
+}
+
+std::string endpoint_of(const std::string& name) { return "inproc://" + name; }
+
+}  // namespace
+
+void context_core::add_socket(socket_base& s) {
+  std::lock_guard lock(mutex_);
+  sockets_.insert(&s);
+}
+
+void context_core::remove_socket(socket_base& s) noexcept {
+  std::lock_guard lock(mutex_);
+  sockets_.erase(&s);
+  if (sockets_.empty()) no_sockets_.notify_all();
+}
+
+std::size_t context_core::socket_count() const noexcept {
+  std::lock_guard lock(mutex_);
+  return sockets_.size();
+}
+
+void context_core::wait_until_no_sockets() noexcept {
+  std::unique_lock lock(mutex_);
+  no_sockets_.wait(lock, [&] { return sockets_.empty(); });
+}
+
+void context_core::engine_opened() noexcept {
+  std::lock_guard lock(mutex_);
+  ++engines_;
+}
+
+void context_core::engine_closed() noexcept {
+  std::lock_guard lock(mutex_);
+  if (--engines_ == 0) no_sockets_.notify_all();
+}
+
+bool context_core::wait_until_no_engines(std::chrono::milliseconds bound) noexcept {
+  std::unique_lock lock(mutex_);
+  return no_sockets_.wait_for(lock, bound, [&] { return engines_ == 0; });
+}
+
+void context_core::terminate() noexcept {
+  terminated_.store(true, std::memory_order_release);
+  std::vector<framework::ref_ptr<socket_base>> all;
+  {
+    std::lock_guard lock(mutex_);
+    for (socket_base* s : sockets_) all.emplace_back(s);
+  }
+  for (auto& s : all) s->wake();
+}
+
+context_core::peer_view context_core::view_of(const socket_base& s) {
+  return peer_view{s.opts().sndhwm, s.opts().rcvhwm, s.opts().conflate, s.opts().routing_id};
+}
+
+void context_core::join(socket_base& connecter, const peer_view& cv, socket_base& binder, const peer_view& bv,
+                        const std::string& name, bool connecter_is_caller, framework::ref_ptr<pipe> existing) {
+  const bool made_now = !existing;
+  // CONFLATE on either side makes both directions keep only the newest message.
+  const bool conflate = cv.conflate || bv.conflate;
+  framework::ref_ptr<pipe> p =
+      made_now ? make_pipe(combined_hwm(cv.sndhwm, bv.rcvhwm), combined_hwm(bv.sndhwm, cv.rcvhwm), conflate, conflate)
+               : std::move(existing);
+  pipe_end& a = p->a();  // connecter's
+  pipe_end& b = p->b();  // binder's
+  if (made_now) {
+    a.endpoint = b.endpoint = endpoint_of(name);
+    a.initiated_here = true;
+    a.peer_routing_id = bv.routing_id;
+    b.peer_routing_id = cv.routing_id;
+    a.set_owner(framework::ref_ptr<pipe_owner>(&connecter));
+  }
+  b.set_owner(framework::ref_ptr<pipe_owner>(&binder));
+  if (made_now) {
+    if (connecter_is_caller) {
+      connecter.attach_pipe(p, a, true);
+    } else {
+      a.send_attach();
+    }
+  }
+  b.send_attach();
+}
+
+void context_core::inproc_bind(const std::string& name, socket_base& s) {
+  std::vector<pending> ready;
+  {
+    std::lock_guard lock(mutex_);
+    if (binds_.contains(name))
+      throw error(errc::address_in_use, "inproc://" + name + " is already bound in this context");
+    binds_.emplace(name, binding{framework::ref_ptr<socket_base>(&s), view_of(s)});
+    auto [first, last] = pending_.equal_range(name);
+    for (auto it = first; it != last; ++it) ready.push_back(std::move(it->second));
+    pending_.erase(first, last);
+  }
+  for (pending& pc : ready) {
+    if (!compatible(pc.connecter->type(), s.type())) {
+      framework::log(framework::log_level::warning,
+                     "inproc://" + name + ": dropped a pending connect from a " +
+                         std::string(messaging::name(pc.connecter->type())) + " socket, not a valid peer of " +
+                         std::string(messaging::name(s.type())));
+      if (pc.p) pc.p->a().close(true), pc.p->b().close(true);
+      continue;
+    }
+    join(*pc.connecter, pc.view, s, view_of(s), name, false, std::move(pc.p));
+  }
+}
+
+void context_core::inproc_unbind(const std::string& name, socket_base& s) {
+  std::lock_guard lock(mutex_);
+  auto it = binds_.find(name);
+  if (it == binds_.end() || it->second.sock.get() != &s)
+    throw error(errc::address_not_available, "inproc://" + name + " is not bound by this socket");
+  binds_.erase(it);
+}
+
+void context_core::inproc_connect(const std::string& name, socket_base& s) {
+  framework::ref_ptr<socket_base> binder;
+  peer_view bv;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = binds_.find(name);
+    if (it == binds_.end()) {
+      // Not bound yet: the connect completes at bind time. A pipe exists now and messages
+      // queue in it, except with IMMEDIATE, and except for a ROUTER, which must know the
+      // binder's routing id before it can route anything to it.
+      pending pc{framework::ref_ptr<socket_base>(&s), view_of(s), nullptr};
+      if (!s.opts().immediate && s.type() != socket_type::router) {
+        const int hwm_guess_in = s.opts().rcvhwm;   // the binder's RCVHWM is not known yet:
+        const int hwm_guess_out = s.opts().sndhwm;  // assume it matches ours
+        pc.p = make_pipe(combined_hwm(s.opts().sndhwm, hwm_guess_in), combined_hwm(hwm_guess_out, s.opts().rcvhwm),
+                         s.opts().conflate, s.opts().conflate);
+        pipe_end& a = pc.p->a();
+        a.endpoint = pc.p->b().endpoint = endpoint_of(name);
+        a.initiated_here = true;
+        pc.p->b().peer_routing_id = s.opts().routing_id;
+        a.set_owner(framework::ref_ptr<pipe_owner>(&s));
+      }
+      framework::ref_ptr<pipe> p = pc.p;
+      pending_.emplace(name, std::move(pc));
+      if (p) s.attach_pipe(p, p->a(), true);
+      return;
+    }
+    binder = it->second.sock;
+    bv = it->second.view;
+  }
+  if (!compatible(s.type(), binder->type()))
+    throw error(errc::incompatible_peer, "inproc://" + name + ": a " + std::string(messaging::name(s.type())) +
+                                             " socket cannot connect to a " +
+                                             std::string(messaging::name(binder->type())) + " socket");
+  join(s, view_of(s), *binder, bv, name, true, nullptr);
+}
+
+void context_core::inproc_forget(socket_base& s) noexcept {
+  std::lock_guard lock(mutex_);
+  for (auto it = binds_.begin(); it != binds_.end();) {
+    it = it->second.sock.get() == &s ? binds_.erase(it) : std::next(it);
+  }
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.connecter.get() == &s) {
+      // The connecter's end closes with the socket; the binder's end stays pending so what was
+      // queued is still delivered at bind time (linger), unless the pipe was never made.
+      if (!it->second.p) {
+        it = pending_.erase(it);
+        continue;
+      }
+    }
+    ++it;
+  }
+}
+
+}  // namespace troupe::messaging::internal

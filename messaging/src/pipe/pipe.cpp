@@ -1,0 +1,238 @@
+#include "pipe.hpp"
+
+namespace troupe::messaging::internal {
+namespace {
+
+// As libzmq: resume the writer once the reader has taken about half (at most 1024 below) of
+// the HWM, so writer and reader do not ping-pong per message.
+std::uint64_t low_water_mark(std::uint64_t hwm) noexcept {
+  constexpr std::uint64_t max_delta = 1024;
+  if (hwm == 0) return 0;
+  return hwm > 2 * max_delta ? hwm - max_delta : (hwm + 1) / 2;
+}
+
+}  // namespace
+
+pipe::pipe(std::uint64_t hwm_ab, std::uint64_t hwm_ba, bool conflate_ab, bool conflate_ba) {
+  dir_[0].conflate = conflate_ab;
+  dir_[1].conflate = conflate_ba;
+  if (conflate_ab) hwm_ab = 0;
+  if (conflate_ba) hwm_ba = 0;
+  dir_[0].hwm = hwm_ab;
+  dir_[0].lwm = low_water_mark(hwm_ab);
+  dir_[1].hwm = hwm_ba;
+  dir_[1].lwm = low_water_mark(hwm_ba);
+  for (int s = 0; s < 2; ++s) {
+    ends_[s].pipe_ = this;
+    ends_[s].side_ = s;
+  }
+}
+
+pipe::~pipe() = default;
+
+framework::ref_ptr<pipe> make_pipe(std::uint64_t hwm_ab, std::uint64_t hwm_ba, bool conflate_ab, bool conflate_ba) {
+  return framework::make_ref<pipe>(hwm_ab, hwm_ba, conflate_ab, conflate_ba);
+}
+
+pipe_end& pipe_end::peer() noexcept { return pipe_->ends_[1 - side_]; }
+
+std::atomic<bool>& pipe_end::peer_closed_flag() const noexcept {
+  return pipe_->dir_[1 - side_].writer_closed;
+}
+std::atomic<bool>& pipe_end::closed_flag() const noexcept { return pipe_->dir_[side_].writer_closed; }
+
+// ---- writer ----
+
+bool pipe_end::check_write() noexcept {
+  if (!write_active) return false;
+  auto& d = pipe_->dir_[side_];
+  if (d.writer_closed.load(std::memory_order_relaxed) || peer_closed()) return false;
+  if (d.hwm == 0 || in_multipart_out_) return true;
+  if (msgs_written_ - peer_read_seen_ < d.hwm) return true;
+  peer_read_seen_ = d.read_published.load(std::memory_order_acquire);
+  if (msgs_written_ - peer_read_seen_ < d.hwm) return true;
+  // Full. Announce we are blocked, then look again: the reader publishes progress and then
+  // checks the flag, so one of us sees the other (both sides seq_cst).
+  d.writer_blocked.store(true, std::memory_order_seq_cst);
+  peer_read_seen_ = d.read_published.load(std::memory_order_seq_cst);
+  if (msgs_written_ - peer_read_seen_ < d.hwm) {
+    d.writer_blocked.store(false, std::memory_order_relaxed);
+    return true;
+  }
+  write_active = false;
+  return false;
+}
+
+void pipe_end::write(message&& part) {
+  const bool more = part.more();
+  auto& d = pipe_->dir_[side_];
+  if (d.conflate) {
+    if (!in_multipart_out_) d.writing.clear();
+    d.writing.push_back(std::move(part));
+  } else {
+    d.queue.write(std::move(part), more);
+  }
+  in_multipart_out_ = more;
+  if (!more) ++msgs_written_;
+}
+
+void pipe_end::rollback() noexcept {
+  if (pipe_->dir_[side_].conflate) {
+    pipe_->dir_[side_].writing.clear();
+    in_multipart_out_ = false;
+    return;
+  }
+  message m;
+  while (pipe_->dir_[side_].queue.unwrite(m)) m.clear();
+  in_multipart_out_ = false;
+}
+
+void pipe_end::flush() noexcept {
+  auto& d = pipe_->dir_[side_];
+  if (d.conflate) {
+    if (in_multipart_out_ || d.writing.empty()) return;
+    bool wake;
+    {
+      std::lock_guard lock(d.slot_mutex);
+      d.slot.swap(d.writing);  // the older message, if unread, is dropped: that is CONFLATE
+      wake = d.reader_asleep;
+      d.reader_asleep = false;
+    }
+    d.writing.clear();
+    if (wake) notify_peer(pipe_event::readable);
+    return;
+  }
+  if (!d.queue.flush()) notify_peer(pipe_event::readable);
+}
+
+// ---- reader ----
+
+read_result pipe_end::read_conflated(message& out, bool may_sleep) noexcept {
+  auto& d = pipe_->dir_[1 - side_];
+  if (d.discard.load(std::memory_order_acquire)) return read_result::ended;
+  if (d.reading_pos == d.reading.size()) {
+    d.reading.clear();
+    d.reading_pos = 0;
+    std::lock_guard lock(d.slot_mutex);
+    if (d.slot.empty()) {
+      if (d.writer_closed.load(std::memory_order_acquire)) return read_result::ended;
+      if (may_sleep) {
+        d.reader_asleep = true;
+        read_active = false;
+      }
+      return read_result::empty;
+    }
+    d.reading.swap(d.slot);
+  }
+  out = std::move(d.reading[d.reading_pos++]);
+  in_multipart_in_ = out.more();
+  if (!in_multipart_in_) ++msgs_read_;
+  return read_result::part;
+}
+
+bool pipe_end::conflated_readable() noexcept {
+  auto& d = pipe_->dir_[1 - side_];
+  if (d.reading_pos < d.reading.size()) return true;
+  std::lock_guard lock(d.slot_mutex);
+  return !d.slot.empty();
+}
+
+read_result pipe_end::read(message& out, bool may_sleep) noexcept {
+  auto& d = pipe_->dir_[1 - side_];
+  if (!read_active) return read_result::empty;
+  if (d.conflate) return read_conflated(out, may_sleep);
+  if (!d.queue.read(out, may_sleep)) {
+    if (!d.writer_closed.load(std::memory_order_acquire)) {
+      if (may_sleep) read_active = false;
+      return read_result::empty;
+    }
+    // Closed: everything it flushed before closing is visible now, unless discarded.
+    if (d.discard.load(std::memory_order_acquire) || !d.queue.read(out)) return read_result::ended;
+  }
+  in_multipart_in_ = out.more();
+  if (!in_multipart_in_) {
+    ++msgs_read_;
+    if (d.lwm && msgs_read_ % d.lwm == 0) {
+      d.read_published.store(msgs_read_, std::memory_order_seq_cst);
+      if (d.writer_blocked.load(std::memory_order_seq_cst) && d.writer_blocked.exchange(false))
+        notify_peer(pipe_event::writable);
+    }
+  }
+  return read_result::part;
+}
+
+bool pipe_end::probe_readable() noexcept {
+  auto& d = pipe_->dir_[1 - side_];
+  if (d.conflate) return conflated_readable() || d.writer_closed.load(std::memory_order_acquire);
+  return d.queue.probe_readable() || d.writer_closed.load(std::memory_order_acquire);
+}
+
+bool pipe_end::check_read(bool may_sleep) noexcept {
+  auto& d = pipe_->dir_[1 - side_];
+  if (!read_active) return false;
+  if (d.conflate) {
+    if (conflated_readable()) return true;
+    if (d.writer_closed.load(std::memory_order_acquire)) return false;
+    if (may_sleep) {
+      std::lock_guard lock(d.slot_mutex);
+      if (!d.slot.empty()) return true;
+      d.reader_asleep = true;
+      read_active = false;
+    }
+    return false;
+  }
+  if (d.queue.check_read(may_sleep)) return !d.discard.load(std::memory_order_acquire);
+  if (d.writer_closed.load(std::memory_order_acquire)) return false;  // ended() tells
+  if (may_sleep) read_active = false;
+  return false;
+}
+
+bool pipe_end::ended() noexcept {
+  auto& d = pipe_->dir_[1 - side_];
+  if (d.conflate) return d.writer_closed.load(std::memory_order_acquire) && !conflated_readable();
+  return d.writer_closed.load(std::memory_order_acquire) &&
+         (d.discard.load(std::memory_order_acquire) || !d.queue.check_read());
+}
+
+bool pipe_end::has_unread() noexcept {
+  auto& d = pipe_->dir_[1 - side_];
+  if (d.conflate) return !d.discard.load(std::memory_order_acquire) && conflated_readable();
+  return !d.discard.load(std::memory_order_acquire) && d.queue.probe_readable();
+}
+
+// ---- events and closing ----
+
+void pipe_end::set_owner(framework::ref_ptr<pipe_owner> o) noexcept {
+  std::lock_guard lock(pipe_->mutex_);
+  pipe_->owners_[side_] = std::move(o);
+}
+
+void pipe_end::send_attach() noexcept { notify_self(pipe_event::attach); }
+
+void pipe_end::notify_peer(pipe_event ev) noexcept { peer().notify_self(ev); }
+
+void pipe_end::notify_self(pipe_event ev) noexcept {
+  framework::ref_ptr<pipe_owner> o;
+  {
+    std::lock_guard lock(pipe_->mutex_);
+    o = pipe_->owners_[side_];
+  }
+  if (o) o->on_pipe_event(*this, ev);
+}
+
+void pipe_end::close(bool discard) noexcept {
+  auto& d = pipe_->dir_[side_];
+  if (d.writer_closed.load(std::memory_order_relaxed)) return;
+  rollback();  // an unfinished multipart message is never delivered
+  if (!d.conflate) d.queue.flush();
+  if (discard) d.discard.store(true, std::memory_order_release);
+  // Our inbound content is ours to drop: tell the writer side to stop writing.
+  d.writer_closed.store(true, std::memory_order_seq_cst);
+  {
+    std::lock_guard lock(pipe_->mutex_);
+    pipe_->owners_[side_].reset();
+  }
+  notify_peer(pipe_event::peer_closed);
+}
+
+}  // namespace troupe::messaging::internal

@@ -1,0 +1,142 @@
+// XSUB (RFC 29/PUBSUB), and SUB through the same class: see xsub.hpp.
+#include "sockets/xsub.hpp"
+
+#include "sockets/socket_types.hpp"
+
+#include <cstring>
+
+namespace troupe::messaging::internal {
+namespace {
+
+bool is_subscription(const message& m) noexcept {
+  return !m.empty() && (m.data()[0] == std::byte{0} || m.data()[0] == std::byte{1});
+}
+
+message command(std::byte kind, std::string_view prefix) {
+  message m(prefix.size() + 1);
+  m.data()[0] = kind;
+  if (!prefix.empty()) std::memcpy(m.data() + 1, prefix.data(), prefix.size());
+  return m;
+}
+
+}  // namespace
+
+xsub_socket::xsub_socket(context_core& ctx, socket_type type)
+    : socket_base(ctx, type), sub_(type == socket_type::sub), fq_(*this) {
+  // As libzmq: what a subscriber still owes its publishers at close is only subscriptions
+  // (and, for XSUB, messages a publisher may drop anyway): do not keep them.
+  opts_.linger = 0;
+}
+
+void xsub_socket::xattach_pipe(pipe_end& p, bool) {
+  fq_.attach(p);
+  dist_.attach(p);
+  // A new publisher gets every current subscription, once per prefix (it keeps a set).
+  subscriptions_.apply([&](std::string_view prefix) { p.write(command(std::byte{1}, prefix)); });
+  p.flush();
+}
+
+void xsub_socket::xpipe_terminated(pipe_end& p) {
+  // A pipe ends only after its last whole message was read, so no message is cut short here.
+  fq_.terminated(p);
+  dist_.terminated(p);
+}
+
+// ---- receiving ----
+
+op_result xsub_socket::xrecv(message& m) {
+  if (prefetched_) {
+    m = std::move(next_);
+    prefetched_ = false;
+    more_in_ = m.more();
+    return op_result::done;
+  }
+  for (;;) {
+    if (fq_.recv(m) != op_result::done) return op_result::again;
+    if (more_in_ || wanted(m)) {
+      more_in_ = m.more();
+      return op_result::done;
+    }
+    skip_rest(m);
+  }
+}
+
+bool xsub_socket::xhas_in() {
+  if (more_in_ || prefetched_) return true;
+  for (;;) {
+    if (fq_.recv(next_) != op_result::done) return false;
+    if (wanted(next_)) {
+      prefetched_ = true;
+      return true;
+    }
+    skip_rest(next_);
+  }
+}
+
+void xsub_socket::skip_rest(message& m) noexcept {
+  // A pipe publishes whole messages, so the rest is there already.
+  while (m.more() && fq_.recv(m) == op_result::done) {
+  }
+  m.clear();
+}
+
+// ---- subscriptions and sending ----
+
+bool xsub_socket::update(const message& m) {
+  const std::span<const std::byte> prefix(m.data() + 1, m.size() - 1);
+  if (m.data()[0] == std::byte{1}) {
+    subscriptions_.add(prefix);
+    return true;  // always: an XPUB upstream may count duplicates (XPUB_VERBOSE)
+  }
+  return subscriptions_.rm(prefix);  // the last one only; an unknown one goes nowhere
+}
+
+void xsub_socket::send_command(message& m) {
+  for (std::size_t i = 0; i < dist_.size(); ++i) {
+    pipe_end& p = dist_.at(i);
+    if (p.peer_closed()) continue;
+    p.write(m.share());
+    p.flush();
+  }
+  m.clear();
+}
+
+bool xsub_socket::xset_bytes(option o, std::string_view value) {
+  if (!sub_ || (o != option::subscribe && o != option::unsubscribe)) return false;
+  message m = command(o == option::subscribe ? std::byte{1} : std::byte{0}, value);
+  if (update(m)) send_command(m);
+  return true;
+}
+
+op_result xsub_socket::xsend(message& m) {
+  if (sub_) return socket_base::xsend(m);  // SUB: not supported
+  const bool more = m.more();
+  if (dropping_) {
+    m.clear();
+    dropping_ = more;
+    return op_result::done;
+  }
+  if (!more_out_) {
+    if (is_subscription(m)) {
+      if (!update(m)) {
+        m.clear();
+        dropping_ = more;
+        return op_result::done;
+      }
+      if (!more) {
+        send_command(m);
+        return op_result::done;
+      }
+    }
+    dist_.match_all();
+  }
+  dist_.send_to_matching(m);  // RFC 29: never blocks, a full queue misses the message
+  more_out_ = more;
+  return op_result::done;
+}
+
+framework::ref_ptr<socket_base> make_xsub_socket(context_core& ctx) {
+  return framework::make_ref<xsub_socket>(ctx, socket_type::xsub);
+}
+
+}  // namespace troupe::messaging::internal

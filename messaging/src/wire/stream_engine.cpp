@@ -1,0 +1,499 @@
+#include "wire/stream_engine.hpp"
+
+#include "context_core.hpp"
+#include "socket_base.hpp"
+#include "zmtp/commands.hpp"
+#include "zmtp/greeting.hpp"
+
+#include <troupe/framework/executor.hpp>
+#include <troupe/framework/log.hpp>
+#include <troupe/framework/runtime.hpp>
+#include <troupe/messaging/monitor.hpp>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace troupe::messaging::internal {
+namespace {
+
+constexpr std::size_t in_capacity = 64 * 1024;
+constexpr std::size_t out_batch = 256 * 1024;  // stop pulling from the pipe past this
+constexpr std::size_t direct_read_threshold = 8 * 1024;
+
+bool sends_identity(socket_type t) noexcept {
+  return t == socket_type::req || t == socket_type::dealer || t == socket_type::router;
+}
+bool is_publisher(socket_type t) noexcept { return t == socket_type::pub || t == socket_type::xpub; }
+bool is_subscriber(socket_type t) noexcept { return t == socket_type::sub || t == socket_type::xsub; }
+
+std::uint64_t hwm_of(int hwm) noexcept { return hwm <= 0 ? 0 : static_cast<std::uint64_t>(hwm); }
+
+}  // namespace
+
+framework::ref_ptr<stream_engine> stream_engine::start(socket_base& sock, const socket_options& opts, int fd,
+                                                       std::string endpoint, bool initiated_here, closed_fn on_closed) {
+  framework::ref_ptr<stream_engine> e(
+      new stream_engine(sock, opts, fd, std::move(endpoint), initiated_here, std::move(on_closed)));
+  e->self_ = e;
+  stream_engine* raw = e.get();
+  try {
+    e->watch_ = sock.ctx().rt().io().watch(fd, framework::io_events::readable | framework::io_events::writable,
+                                           [raw](framework::io_events ev) { raw->handle(ev); });
+  } catch (...) {
+    e->phase_ = phase::closed;
+    e->fd_ = -1;  // the caller still owns it
+    e->self_.reset();
+    sock.ctx().engine_closed();
+    throw;
+  }
+  if (opts.handshake_ivl > 0) {
+    e->handshake_timer_ = sock.ctx().rt().io().after(std::chrono::milliseconds(opts.handshake_ivl), [e] {
+      e->tick_pending_.store(true, std::memory_order_release);
+      e->watch_.notify(framework::io_events::wakeup);
+    });
+  }
+  e->watch_.notify(framework::io_events::wakeup);  // send our greeting now
+  return e;
+}
+
+stream_engine::stream_engine(socket_base& sock, const socket_options& opts, int fd, std::string endpoint,
+                             bool initiated_here, closed_fn on_closed)
+    : sock_(&sock),
+      opts_(opts),
+      type_(sock.type()),
+      fd_(fd),
+      endpoint_(std::move(endpoint)),
+      initiated_here_(initiated_here),
+      on_closed_(std::move(on_closed)),
+      in_(in_capacity),
+      decoder_(opts.maxmsgsize),
+      last_input_(framework::clock::now()) {
+  sock.ctx().engine_opened();
+  const auto g = zmtp::encode_greeting({});
+  out_.assign(g.begin(), g.end());
+}
+
+stream_engine::~stream_engine() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void stream_engine::shutdown() noexcept {
+  shutdown_requested_.store(true, std::memory_order_release);
+  watch_.notify(framework::io_events::wakeup);
+}
+
+void stream_engine::on_pipe_event(pipe_end&, pipe_event) noexcept {
+  wake_pending_.store(true, std::memory_order_release);
+  watch_.notify(framework::io_events::wakeup);
+}
+
+void stream_engine::handle(framework::io_events ev) noexcept {
+  if (phase_ == phase::closed) return;
+  if (any(ev & framework::io_events::readable) || any(ev & framework::io_events::closed)) sock_readable_ = true;
+  if (any(ev & framework::io_events::writable)) sock_writable_ = true;
+  run_once();
+  if (phase_ == phase::closed) {
+    auto keep = std::move(self_);  // may be the last reference: nothing touches `this` after
+  }
+}
+
+void stream_engine::run_once() noexcept {
+  if (shutdown_requested_.load(std::memory_order_acquire)) {
+    // The socket let go of us: send what it left (linger), then go.
+    if (end_) {
+      pull_from_pipe();
+      if (!out_.empty() && sock_writable_) write_socket();
+    }
+    if (phase_ != phase::closed) close("socket closed", monitor_event::disconnected);
+    return;
+  }
+  if (tick_pending_.exchange(false, std::memory_order_acq_rel)) tick();
+  if (phase_ == phase::closed) return;
+  if (wake_pending_.exchange(false, std::memory_order_acq_rel) && end_) {
+    end_->read_active = true;   // the socket queued messages for us...
+    end_->write_active = true;  // ...or made room for ours
+  }
+  for (int round = 0; round < 64; ++round) {
+    const std::size_t out_before = out_.size() - out_sent_;
+    const std::size_t in_before = in_end_ - in_begin_;
+    bool progress = false;
+    if (!consume_input()) return;
+    if (sock_readable_ && !have_held_ && in_begin_ == in_end_) {
+      if (!read_socket()) return;
+      progress = progress || (in_end_ - in_begin_) != in_before;
+      if (!consume_input()) return;
+    }
+    if (phase_ == phase::active) pull_from_pipe();
+    if (phase_ == phase::closed) return;
+    if (out_.size() > out_sent_ && sock_writable_ && !write_socket()) return;
+    progress = progress || (out_.size() - out_sent_) != out_before || (in_end_ - in_begin_) != in_before;
+    if (!progress) return;
+  }
+  watch_.notify(framework::io_events::wakeup);  // more to do: let others run first
+}
+
+bool stream_engine::read_socket() noexcept {
+  // Large bodies are read straight into their buffer: no copy through in_.
+  if (phase_ == phase::active) {
+    auto window = decoder_.body_window();
+    if (window.size() >= direct_read_threshold) {
+      const ssize_t n = ::recv(fd_, window.data(), window.size(), 0);
+      if (n > 0) {
+        last_input_ = framework::clock::now();
+        if (decoder_.body_written(static_cast<std::size_t>(n)) == zmtp::decoder::status::frame_ready) {
+          if (on_frame(decoder_.take_frame()) && end_) end_->flush();
+        }
+        return phase_ != phase::closed;
+      }
+      if (n == 0) {
+        close("peer closed the connection", monitor_event::disconnected);
+        return false;
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+        sock_readable_ = false;
+        return true;
+      }
+      close(std::string("read failed: ") + std::strerror(errno), monitor_event::disconnected);
+      return false;
+    }
+  }
+  in_begin_ = in_end_ = 0;
+  const ssize_t n = ::recv(fd_, in_.data(), in_.size(), 0);
+  if (n > 0) {
+    in_end_ = static_cast<std::size_t>(n);
+    last_input_ = framework::clock::now();
+    return true;
+  }
+  if (n == 0) {
+    close(phase_ == phase::active ? "peer closed the connection" : "peer closed the connection during the handshake",
+          phase_ == phase::active ? monitor_event::disconnected : monitor_event::handshake_failed_no_detail);
+    return false;
+  }
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+    sock_readable_ = false;
+    return true;
+  }
+  close(std::string("read failed: ") + std::strerror(errno), monitor_event::disconnected);
+  return false;
+}
+
+bool stream_engine::consume_input() noexcept {
+  bool delivered = false;
+  if (have_held_) {
+    if (!end_->check_write()) return true;  // still full: wait for room
+    end_->write(std::move(held_));
+    held_.clear();
+    have_held_ = false;
+    delivered = true;
+  }
+  while (in_begin_ < in_end_ && phase_ != phase::closed && !have_held_) {
+    if (phase_ == phase::greeting) {
+      if (!on_greeting_bytes()) break;
+      continue;
+    }
+    const auto r = decoder_.decode(std::span<const std::byte>(in_.data() + in_begin_, in_end_ - in_begin_));
+    in_begin_ += r.consumed;
+    if (r.what == zmtp::decoder::status::failed) {
+      close("protocol error: " + decoder_.error(), phase_ == phase::active ? monitor_event::disconnected
+                                                                            : monitor_event::handshake_failed_protocol);
+      return false;
+    }
+    if (r.what == zmtp::decoder::status::frame_ready) {
+      if (!on_frame(decoder_.take_frame())) {
+        if (phase_ == phase::closed) return false;
+        break;  // held: the pipe is full
+      }
+      delivered = true;
+    }
+  }
+  if (delivered && end_) end_->flush();  // one publish for everything decoded from this read
+  return phase_ != phase::closed;
+}
+
+bool stream_engine::on_greeting_bytes() noexcept {
+  const std::size_t have = in_end_ - in_begin_;
+  const auto bytes = std::span<const std::byte>(in_.data() + in_begin_, have);
+  const auto verdict = zmtp::check_signature(bytes.first(std::min(have, zmtp::signature_and_major)));
+  if (verdict == zmtp::signature_verdict::not_zmtp) {
+    close("peer did not send a ZMTP greeting (bad signature)", monitor_event::handshake_failed_protocol);
+    return false;
+  }
+  if (verdict == zmtp::signature_verdict::too_old) {
+    close("peer speaks a ZMTP version older than 3.0 (refused)", monitor_event::handshake_failed_protocol);
+    return false;
+  }
+  if (have < zmtp::greeting_size) {
+    // Keep the partial greeting at the front of the buffer and read more after it.
+    if (in_begin_ != 0) {
+      std::memmove(in_.data(), in_.data() + in_begin_, have);
+      in_begin_ = 0;
+      in_end_ = have;
+    }
+    const ssize_t n = ::recv(fd_, in_.data() + in_end_, in_.size() - in_end_, 0);
+    if (n > 0) {
+      in_end_ += static_cast<std::size_t>(n);
+      return true;
+    }
+    if (n == 0) {
+      close("peer closed the connection during the greeting", monitor_event::handshake_failed_no_detail);
+      return false;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) sock_readable_ = false;
+    else close(std::string("read failed: ") + std::strerror(errno), monitor_event::handshake_failed_no_detail);
+    return false;
+  }
+  auto g = zmtp::decode_greeting(std::span<const std::byte, zmtp::greeting_size>(in_.data() + in_begin_, zmtp::greeting_size));
+  in_begin_ += zmtp::greeting_size;
+  if (auto* err = std::get_if<zmtp::greeting_error>(&g)) {
+    close(err->reason, monitor_event::handshake_failed_protocol);
+    return false;
+  }
+  const auto& greet = std::get<zmtp::greeting>(g);
+  if (greet.mechanism != "NULL") {
+    close("security mechanism '" + greet.mechanism + "' is not supported (only NULL)",
+          monitor_event::handshake_failed_protocol);
+    return false;
+  }
+  peer_minor_ = greet.minor;
+  zmtp::properties props{{"Socket-Type", std::string(name(type_))}};
+  if (sends_identity(type_)) props.emplace_back("Identity", opts_.routing_id);
+  queue_frame(zmtp::encode_ready(props));
+  phase_ = phase::ready;
+  return true;
+}
+
+bool stream_engine::on_frame(message&& m) noexcept {
+  if (phase_ == phase::ready) {
+    if (!m.command()) {
+      close("peer sent a message before READY", monitor_event::handshake_failed_protocol);
+      return false;
+    }
+    auto cmd = zmtp::parse_command(m.bytes());
+    if (auto* err = std::get_if<zmtp::error_cmd>(&cmd)) {
+      close("peer refused the handshake: " + err->reason, monitor_event::handshake_failed_protocol);
+      return false;
+    }
+    auto* ready = std::get_if<zmtp::ready_cmd>(&cmd);
+    if (!ready) {
+      close("expected READY as the first command", monitor_event::handshake_failed_protocol);
+      return false;
+    }
+    const std::string* peer_type_name = ready->find("Socket-Type");
+    const auto peer_type = peer_type_name ? parse_socket_type(*peer_type_name) : std::nullopt;
+    if (!peer_type || !compatible(type_, *peer_type)) {
+      const std::string what = peer_type_name ? *peer_type_name : std::string("(none)");
+      queue_frame(zmtp::encode_error("Invalid socket type"));
+      if (sock_writable_) write_socket();
+      close("invalid socket type: a " + std::string(name(type_)) + " cannot talk to a " + what,
+            monitor_event::handshake_failed_protocol);
+      return false;
+    }
+    const std::string* identity = ready->find("Identity");
+    become_active(identity ? *identity : std::string());
+    return phase_ == phase::active;
+  }
+  if (m.command()) return on_command(m);
+  return deliver(std::move(m));
+}
+
+bool stream_engine::deliver(message&& m) noexcept {
+  if (!end_->check_write()) {
+    held_ = std::move(m);
+    have_held_ = true;
+    return false;
+  }
+  end_->write(std::move(m));
+  return true;
+}
+
+bool stream_engine::on_command(const message& m) noexcept {
+  auto cmd = zmtp::parse_command(m.bytes());
+  if (auto* s = std::get_if<zmtp::subscribe_cmd>(&cmd)) {
+    if (!is_publisher(type_)) return true;  // only publishers care
+    message sub(1 + s->topic.size());
+    sub.data()[0] = std::byte{1};
+    std::memcpy(sub.data() + 1, s->topic.data(), s->topic.size());
+    return deliver(std::move(sub));
+  }
+  if (auto* c = std::get_if<zmtp::cancel_cmd>(&cmd)) {
+    if (!is_publisher(type_)) return true;
+    message unsub(1 + c->topic.size());
+    unsub.data()[0] = std::byte{0};
+    std::memcpy(unsub.data() + 1, c->topic.data(), c->topic.size());
+    return deliver(std::move(unsub));
+  }
+  if (auto* p = std::get_if<zmtp::ping_cmd>(&cmd)) {
+    queue_frame(zmtp::encode_pong(p->context));
+    if (p->ttl_deciseconds && !peer_ttl_ms_) {
+      peer_ttl_ms_ = p->ttl_deciseconds * 100u;
+      if (!heartbeat_timer_) {
+        framework::ref_ptr<stream_engine> self(this);
+        heartbeat_timer_ = sock_->ctx().rt().io().every(std::chrono::milliseconds(std::max(1u, peer_ttl_ms_ / 2)), [self] {
+          self->tick_pending_.store(true, std::memory_order_release);
+          self->watch_.notify(framework::io_events::wakeup);
+        });
+      }
+    }
+    return true;
+  }
+  if (std::holds_alternative<zmtp::pong_cmd>(cmd)) return true;
+  if (auto* e = std::get_if<zmtp::error_cmd>(&cmd)) {
+    close("peer sent ERROR: " + e->reason, monitor_event::disconnected);
+    return false;
+  }
+  if (std::holds_alternative<zmtp::ready_cmd>(cmd)) {
+    close("protocol error: READY after the handshake", monitor_event::disconnected);
+    return false;
+  }
+  if (auto* u = std::get_if<zmtp::unknown_cmd>(&cmd)) {
+    close("protocol error: unknown command '" + u->name + "'", monitor_event::disconnected);
+    return false;
+  }
+  close("protocol error: " + std::get<zmtp::bad_cmd>(cmd).reason, monitor_event::disconnected);
+  return false;
+}
+
+void stream_engine::become_active(std::string peer_identity) noexcept {
+  try {
+    // a = ours (engine -> socket carries what we receive), b = the socket's.
+    pipe_ = make_pipe(hwm_of(opts_.rcvhwm), hwm_of(opts_.sndhwm), opts_.conflate, opts_.conflate);
+    end_ = &pipe_->a();
+    pipe_end& theirs = pipe_->b();
+    theirs.endpoint = endpoint_;
+    theirs.initiated_here = initiated_here_;
+    theirs.peer_routing_id = std::move(peer_identity);
+    end_->set_owner(framework::ref_ptr<pipe_owner>(this));
+    theirs.set_owner(framework::ref_ptr<pipe_owner>(sock_.get()));
+    theirs.send_attach();
+  } catch (...) {
+    close("out of memory making the pipe", monitor_event::disconnected);
+    return;
+  }
+  phase_ = phase::active;
+  handshake_timer_.cancel();
+  sock_->emit_event(monitor_event::handshake_succeeded, 0, endpoint_);
+  if (opts_.heartbeat_ivl > 0) {
+    framework::ref_ptr<stream_engine> self(this);
+    heartbeat_timer_ = sock_->ctx().rt().io().every(std::chrono::milliseconds(opts_.heartbeat_ivl), [self] {
+      self->tick_pending_.store(true, std::memory_order_release);
+      self->watch_.notify(framework::io_events::wakeup);
+    });
+  }
+}
+
+void stream_engine::pull_from_pipe() noexcept {
+  if (!end_) return;
+  while (out_.size() - out_sent_ < out_batch) {
+    message m;
+    const read_result r = end_->read(m);
+    if (r == read_result::empty) return;
+    if (r == read_result::ended) {
+      // The socket closed its end: what it left has been taken; close once it is sent.
+      shutdown_requested_.store(true, std::memory_order_release);
+      watch_.notify(framework::io_events::wakeup);
+      return;
+    }
+    if (is_subscriber(type_) && peer_minor_ >= 1 && !out_more_ && !m.more() && !m.empty() &&
+        (m.data()[0] == std::byte{1} || m.data()[0] == std::byte{0})) {
+      // ZMTP 3.1 carries subscriptions as commands; 3.0 peers get the message as it is.
+      const std::string_view topic(reinterpret_cast<const char*>(m.data()) + 1, m.size() - 1);
+      queue_frame(m.data()[0] == std::byte{1} ? zmtp::encode_subscribe(topic) : zmtp::encode_cancel(topic));
+      continue;
+    }
+    out_more_ = m.more();
+    queue_frame(m);
+  }
+}
+
+void stream_engine::queue_frame(const message& m) noexcept {
+  try {
+    if (out_sent_ == out_.size()) {
+      out_.clear();
+      out_sent_ = 0;
+    }
+    std::byte header[9];
+    const std::size_t n = zmtp::encode_header(m, header);
+    out_.insert(out_.end(), header, header + n);
+    out_.insert(out_.end(), m.data(), m.data() + m.size());
+  } catch (...) {
+    close("out of memory queueing output", monitor_event::disconnected);
+  }
+}
+
+bool stream_engine::write_socket() noexcept {
+  while (out_sent_ < out_.size()) {
+    const ssize_t n = ::send(fd_, out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL);
+    if (n > 0) {
+      out_sent_ += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      sock_writable_ = false;
+      return true;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    close(std::string("write failed: ") + std::strerror(errno), monitor_event::disconnected);
+    return false;
+  }
+  out_.clear();
+  out_sent_ = 0;
+  return true;
+}
+
+void stream_engine::tick() noexcept {
+  const auto now = framework::clock::now();
+  if (phase_ != phase::active) {
+    close("handshake not completed within " + std::to_string(opts_.handshake_ivl) + " ms",
+          monitor_event::handshake_failed_no_detail);
+    return;
+  }
+  const auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_input_).count();
+  if (opts_.heartbeat_ivl > 0) {
+    const int timeout = opts_.heartbeat_timeout >= 0 ? opts_.heartbeat_timeout : opts_.heartbeat_ivl;
+    if (silent > opts_.heartbeat_ivl + timeout) {
+      close("heartbeat timeout: nothing heard for " + std::to_string(silent) + " ms", monitor_event::disconnected);
+      return;
+    }
+    queue_frame(zmtp::encode_ping(static_cast<std::uint16_t>(std::min(opts_.heartbeat_ttl / 100, 65535)), ""));
+  }
+  if (peer_ttl_ms_ && silent > static_cast<long>(peer_ttl_ms_)) {
+    close("the peer's heartbeat TTL expired (" + std::to_string(peer_ttl_ms_) + " ms of silence)",
+          monitor_event::disconnected);
+  }
+}
+
+void stream_engine::close(const std::string& reason, int event) noexcept {
+  if (phase_ == phase::closed) return;
+  const bool was_active = phase_ == phase::active;
+  phase_ = phase::closed;
+  // Our own side closing is routine; anything else is worth a line.
+  const bool routine = shutdown_requested_.load(std::memory_order_acquire);
+  framework::log(routine ? framework::log_level::debug : was_active ? framework::log_level::info : framework::log_level::warning,
+                 endpoint_ + ": connection closed: " + reason);
+  sock_->emit_event(event, 0, endpoint_);
+  if (event != monitor_event::disconnected && was_active) sock_->emit_event(monitor_event::disconnected, 0, endpoint_);
+  watch_.remove();
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  handshake_timer_.cancel();
+  heartbeat_timer_.cancel();
+  if (end_) {
+    // What we received stays readable; what the socket queued for this peer dies with the
+    // pipe (RFC 28/30: a disconnected peer's queue is destroyed).
+    end_->close(false);
+    end_ = nullptr;
+  }
+  pipe_.reset();
+  held_.clear();
+  out_.clear();
+  if (on_closed_) {
+    auto fn = std::move(on_closed_);
+    fn(reason, was_active);
+  }
+  sock_->ctx().engine_closed();
+}
+
+}  // namespace troupe::messaging::internal

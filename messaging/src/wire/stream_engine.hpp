@@ -1,0 +1,106 @@
+#pragma once
+// ZMTP 3.x over one connected stream socket (tcp or ipc). One engine per connection; it runs
+// entirely in the strand of its descriptor's reactor watch (readiness, pipe events and timers
+// all funnel into that one handler), so it never runs on two threads at once and needs no lock.
+//
+// Life: greeting -> READY exchange (socket types checked, peer Identity learnt) -> a pipe to
+// the socket is made and handed to it -> messages both ways, commands handled here
+// (SUBSCRIBE/CANCEL <-> subscription messages, PING/PONG) -> closed, for a reason that is
+// logged and sent to the monitor. A protocol violation closes this connection only.
+
+#include <troupe/framework/reactor.hpp>
+#include <troupe/framework/timer.hpp>
+#include <troupe/messaging/socket_type.hpp>
+
+#include "pipe/pipe.hpp"
+#include "socket_options.hpp"
+#include "zmtp/decoder.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace troupe::messaging::internal {
+
+class socket_base;
+
+class stream_engine final : public pipe_owner {
+public:
+  /// Called (on the engine's strand) once the connection is gone, with the reason; a
+  /// connecter uses it to schedule a reconnect.
+  using closed_fn = std::function<void(const std::string& reason, bool handshake_done)>;
+
+  /// Takes ownership of the connected, non-blocking descriptor `fd`. `opts` is a snapshot of
+  /// the socket's options taken on its thread.
+  static framework::ref_ptr<stream_engine> start(socket_base& sock, const socket_options& opts, int fd,
+                                                 std::string endpoint, bool initiated_here, closed_fn on_closed);
+
+  /// Any thread: closes the connection (the socket is going away or disconnecting).
+  void shutdown() noexcept;
+
+  void on_pipe_event(pipe_end& end, pipe_event ev) noexcept override;
+  ~stream_engine() override;
+
+private:
+  enum class phase { greeting, ready, active, closed };
+
+  stream_engine(socket_base& sock, const socket_options& opts, int fd, std::string endpoint, bool initiated_here,
+                closed_fn on_closed);
+
+  void handle(framework::io_events ev) noexcept;
+  void run_once() noexcept;
+  bool read_socket() noexcept;   // false: closed
+  bool consume_input() noexcept; // false: closed
+  bool on_greeting_bytes() noexcept;
+  bool on_frame(message&& m) noexcept;
+  bool on_command(const message& m) noexcept;
+  bool deliver(message&& m) noexcept;
+  void pull_from_pipe() noexcept;
+  void queue_frame(const message& m) noexcept;
+  bool write_socket() noexcept;
+  void become_active(std::string peer_identity) noexcept;
+  void close(const std::string& reason, int monitor_event) noexcept;
+  void tick() noexcept;
+
+  framework::ref_ptr<socket_base> sock_;
+  socket_options opts_;
+  socket_type type_;
+  int fd_;
+  std::string endpoint_;
+  bool initiated_here_;
+  closed_fn on_closed_;
+  framework::io_watch_handle watch_;
+  framework::ref_ptr<stream_engine> self_;  // keeps us alive while the connection is open
+
+  phase phase_ = phase::greeting;
+  std::uint8_t peer_minor_ = 0;
+  bool sock_readable_ = true;  // edge-triggered: assume ready until EAGAIN
+  bool sock_writable_ = true;
+  std::atomic<bool> wake_pending_{false};
+  std::atomic<bool> tick_pending_{false};
+  std::atomic<bool> shutdown_requested_{false};
+
+  // Input.
+  std::vector<std::byte> in_;
+  std::size_t in_begin_ = 0, in_end_ = 0;
+  zmtp::decoder decoder_;
+  message held_;           // a message part waiting for room in the pipe
+  bool have_held_ = false;
+  framework::clock::time_point last_input_;
+  std::uint32_t peer_ttl_ms_ = 0;
+
+  // Output.
+  std::vector<std::byte> out_;
+  std::size_t out_sent_ = 0;
+  bool out_more_ = false;  // inside a multipart message from the pipe
+
+  // The pipe to the socket (after the handshake).
+  framework::ref_ptr<pipe> pipe_;
+  pipe_end* end_ = nullptr;  // our end
+  bool pipe_readable_ = true;
+
+  framework::timer handshake_timer_;
+  framework::timer heartbeat_timer_;
+};
+
+}  // namespace troupe::messaging::internal
