@@ -148,9 +148,9 @@ int main(int argc, char** argv) {
   return bench_main(argc, argv, "messaging_bench", [](const options& o) {
     const fs::path dir = tool_dir();
     std::vector<comparison> suite;
-    // Counts: about 0.2-1 s per run on this machine at the libzmq rate.
+    // Counts: about 0.5-1 s per run on this machine at the libzmq rate.
     const std::pair<int, std::uint64_t> thr_counts[] = {
-        {1, 2'000'000}, {64, 2'000'000}, {1024, 1'000'000}, {65536, 100'000}};
+        {1, 5'000'000}, {64, 4'000'000}, {1024, 2'000'000}, {65536, 200'000}};
     for (const auto& [size, count] : thr_counts) {
       const std::uint64_t n = o.scaled(count);
       suite.push_back(make({"inproc_thr", "inproc_thr_" + std::to_string(size),
