@@ -240,6 +240,10 @@ void io_watch_handle::modify(io_events interest) {
 void io_watch_handle::notify(io_events ev) noexcept {
   if (w_) w_->notify(ev);
 }
+void io_watch_handle::stop() noexcept {
+  if (w_) w_->remove();
+}
+
 void io_watch_handle::remove() noexcept {
   if (w_) {
     w_->remove();

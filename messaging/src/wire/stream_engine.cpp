@@ -15,6 +15,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 namespace troupe::messaging::internal {
 namespace {
@@ -55,6 +56,8 @@ framework::ref_ptr<stream_engine> stream_engine::start(socket_base& sock, const 
       e->watch_.notify(framework::io_events::wakeup);
     });
   }
+  // The watch may run handle() on a worker before watch_ was assigned above: it waits for this.
+  e->started_.store(true, std::memory_order_release);
   e->watch_.notify(framework::io_events::wakeup);  // send our greeting now
   return e;
 }
@@ -91,6 +94,7 @@ void stream_engine::on_pipe_event(pipe_end&, pipe_event) noexcept {
 }
 
 void stream_engine::handle(framework::io_events ev) noexcept {
+  while (!started_.load(std::memory_order_acquire)) std::this_thread::yield();  // start() is finishing
   if (phase_ == phase::closed) return;
   if (any(ev & framework::io_events::readable) || any(ev & framework::io_events::closed)) sock_readable_ = true;
   if (any(ev & framework::io_events::writable)) sock_writable_ = true;
@@ -475,7 +479,7 @@ void stream_engine::close(const std::string& reason, int event) noexcept {
                  endpoint_ + ": connection closed: " + reason);
   sock_->emit_event(event, 0, endpoint_);
   if (event != monitor_event::disconnected && was_active) sock_->emit_event(monitor_event::disconnected, 0, endpoint_);
-  watch_.remove();
+  watch_.stop();  // not remove(): pipe events and timers may still call watch_.notify()
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   handshake_timer_.cancel();

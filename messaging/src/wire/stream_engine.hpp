@@ -76,6 +76,7 @@ private:
   std::uint8_t peer_minor_ = 0;
   bool sock_readable_ = true;  // edge-triggered: assume ready until EAGAIN
   bool sock_writable_ = true;
+  std::atomic<bool> started_{false};  // start() has set watch_ and the timers
   std::atomic<bool> wake_pending_{false};
   std::atomic<bool> tick_pending_{false};
   std::atomic<bool> shutdown_requested_{false};

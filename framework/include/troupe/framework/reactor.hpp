@@ -62,6 +62,10 @@ public:
   /// remove() is fine). Idempotent.
   void remove() noexcept;
 
+  /// As remove(), but the handle keeps its reference, so other threads may still call
+  /// notify() on it meanwhile (a no-op now). For owners shared across threads.
+  void stop() noexcept;
+
   explicit operator bool() const noexcept { return static_cast<bool>(w_); }
 
 private:
