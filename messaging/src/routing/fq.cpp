@@ -23,13 +23,13 @@ op_result fq::recv(message& m, pipe_end** from) {
       case read_result::part:
         if (from) *from = &p;
         more_ = m.more();
-        if (!more_) current_ = (current_ + 1) % pipes_.active();
+        if (!more_ && ++current_ >= pipes_.active()) current_ = 0;  // no division per message
         return op_result::done;
       case read_result::empty:
         if (!owner_.may_sleep()) {
           // Spinning: leave every pipe awake and look at the next one.
           if (++scanned >= pipes_.active()) return op_result::again;
-          current_ = (current_ + 1) % pipes_.active();
+          if (++current_ >= pipes_.active()) current_ = 0;
           break;
         }
         deactivate_current();

@@ -32,7 +32,7 @@ op_result lb::send(message& m, pipe_end** chosen) {
       m.clear();
       if (!more_) {
         p.flush();
-        current_ = (current_ + 1) % pipes_.active();
+        if (++current_ >= pipes_.active()) current_ = 0;  // no division per message
       }
       return op_result::done;
     }

@@ -98,7 +98,6 @@ private:
   // The pipe to the socket (after the handshake).
   framework::ref_ptr<pipe> pipe_;
   pipe_end* end_ = nullptr;  // our end
-  bool pipe_readable_ = true;
 
   framework::timer handshake_timer_;
   framework::timer heartbeat_timer_;

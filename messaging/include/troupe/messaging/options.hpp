@@ -14,7 +14,7 @@ enum class option : int {
   unsubscribe = 7,        ///< bytes
   rcvmore = 13,           ///< read-only int: the last part received had MORE
   type = 16,              ///< read-only int: socket_type
-  linger = 17,            ///< ms, -1 = forever (default -1... see docs), 0 = drop at close
+  linger = 17,            ///< ms; -1 = deliver everything queued (default; SUB/XSUB default 0), 0 = drop at close
   reconnect_ivl = 18,     ///< ms (wire transports)
   backlog = 19,
   reconnect_ivl_max = 21, ///< ms
