@@ -4,6 +4,7 @@
 
 #include <troupe/framework/log.hpp>
 #include <troupe/messaging/error.hpp>
+#include <troupe/messaging/monitor.hpp>
 
 namespace troupe::messaging::internal {
 namespace {
@@ -79,6 +80,10 @@ void context_core::join(socket_base& connecter, const peer_view& cv, socket_base
                : std::move(existing);
   pipe_end& a = p->a();  // connecter's
   pipe_end& b = p->b();  // binder's
+  // Made at connect time from the connecter's options alone: now that the binder's are known,
+  // the capacities become what they would have been had the bind come first (as libzmq), and
+  // the binder's CONFLATE applies too.
+  if (!made_now) p->rebind(combined_hwm(cv.sndhwm, bv.rcvhwm), combined_hwm(bv.sndhwm, cv.rcvhwm), conflate);
   if (made_now) {
     a.endpoint = b.endpoint = endpoint_of(name);
     a.initiated_here = true;
@@ -97,27 +102,46 @@ void context_core::join(socket_base& connecter, const peer_view& cv, socket_base
   b.send_attach();
 }
 
+void context_core::refuse(pending& pc, socket_base& binder, const std::string& name) {
+  const std::string why = endpoint_of(name) + ": a " + std::string(messaging::name(pc.connecter->type())) +
+                          " socket cannot connect to a " + std::string(messaging::name(binder.type())) +
+                          " socket; its connect, made before the bind, is dropped";
+  framework::log(framework::log_level::warning, why);
+  pc.connecter->emit_event(monitor_event::handshake_failed_protocol, 0, endpoint_of(name));
+  // End a belongs to the connecter's thread: close only ours. The connecter hears
+  // peer_closed in its mailbox and drops its end there (DISCONNECTED); what it queued goes.
+  if (pc.p) pc.p->b().close(true);
+}
+
 void context_core::inproc_bind(const std::string& name, socket_base& s) {
   std::vector<pending> ready;
+  const peer_view bv = view_of(s);
   {
     std::lock_guard lock(mutex_);
     if (binds_.contains(name))
       throw error(errc::address_in_use, "inproc://" + name + " is already bound in this context");
-    binds_.emplace(name, binding{framework::ref_ptr<socket_base>(&s), view_of(s)});
+    binds_.emplace(name, binding{framework::ref_ptr<socket_base>(&s), bv});
     auto [first, last] = pending_.equal_range(name);
     for (auto it = first; it != last; ++it) ready.push_back(std::move(it->second));
     pending_.erase(first, last);
+    if (ready.empty()) return;
+    joining_.insert(name);
   }
+  struct done_guard {
+    context_core& core;
+    const std::string& joined;
+    ~done_guard() {
+      std::lock_guard lock(core.mutex_);
+      core.joining_.erase(core.joining_.find(joined));
+      core.joins_done_.notify_all();
+    }
+  } done{*this, name};
   for (pending& pc : ready) {
     if (!compatible(pc.connecter->type(), s.type())) {
-      framework::log(framework::log_level::warning,
-                     "inproc://" + name + ": dropped a pending connect from a " +
-                         std::string(messaging::name(pc.connecter->type())) + " socket, not a valid peer of " +
-                         std::string(messaging::name(s.type())));
-      if (pc.p) pc.p->a().close(true), pc.p->b().close(true);
+      refuse(pc, s, name);
       continue;
     }
-    join(*pc.connecter, pc.view, s, view_of(s), name, false, std::move(pc.p));
+    join(*pc.connecter, pc.view, s, bv, name, false, std::move(pc.p));
   }
 }
 
@@ -164,6 +188,23 @@ void context_core::inproc_connect(const std::string& name, socket_base& s) {
                                              " socket cannot connect to a " +
                                              std::string(messaging::name(binder->type())) + " socket");
   join(s, view_of(s), *binder, bv, name, true, nullptr);
+}
+
+bool context_core::inproc_cancel_connect(const std::string& name, socket_base& s) {
+  std::vector<pending> cancelled;  // released outside the lock
+  std::unique_lock lock(mutex_);
+  joins_done_.wait(lock, [&] { return !joining_.contains(name); });
+  auto [first, last] = pending_.equal_range(name);
+  for (auto it = first; it != last;) {
+    if (it->second.connecter.get() == &s) {
+      cancelled.push_back(std::move(it->second));
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  lock.unlock();
+  return !cancelled.empty();
 }
 
 void context_core::inproc_forget(socket_base& s) noexcept {

@@ -47,6 +47,10 @@ public:
   void inproc_bind(const std::string& name, socket_base& s);
   void inproc_unbind(const std::string& name, socket_base& s);
   void inproc_connect(const std::string& name, socket_base& s);
+  /// Cancels `s`'s connects to `name` that wait for their bind; true if there were any. When
+  /// it returns, a bind that completed one of them has already queued its `attach` in `s`'s
+  /// mailbox (so the caller finds that pipe after processing its events).
+  bool inproc_cancel_connect(const std::string& name, socket_base& s);
   /// The socket closes: forget its binds and its pending (not yet bound) connects.
   void inproc_forget(socket_base& s) noexcept;
 
@@ -72,9 +76,14 @@ private:
     framework::ref_ptr<pipe> p;  // null with IMMEDIATE
   };
 
-  // Makes (or completes) the pipe between a connecter and a binder and hands each its end.
+  // Makes (or completes) the pipe between a connecter and a binder and hands each its end. A
+  // pipe made at connect time gets the HWMs and CONFLATE both sides' options call for.
   void join(socket_base& connecter, const peer_view& cv, socket_base& binder, const peer_view& bv,
             const std::string& name, bool connecter_is_caller, framework::ref_ptr<pipe> existing);
+  // A pending connect whose type cannot talk to the binder's: logged, reported to the
+  // connecter's monitor, and its pipe (if any) closed from the binder's side, so that the
+  // connecter drops its end on its own thread when it hears `peer_closed`.
+  static void refuse(pending& pc, socket_base& binder, const std::string& name);
 
   framework::runtime* rt_;
   std::atomic<bool> terminated_{false};
@@ -84,6 +93,9 @@ private:
   std::size_t engines_ = 0;
   std::map<std::string, binding, std::less<>> binds_;
   std::multimap<std::string, pending, std::less<>> pending_;
+  // Names whose pending connects a bind is completing right now (outside the lock).
+  std::multiset<std::string, std::less<>> joining_;
+  std::condition_variable joins_done_;
 };
 
 }  // namespace troupe::messaging::internal

@@ -101,15 +101,18 @@ bool socket_base::stop_endpoint_objects(std::string_view endpoint) noexcept {
   return any;
 }
 
-void socket_base::close_pipes(std::string_view endpoint, bool initiated_here) noexcept {
+bool socket_base::close_pipes(std::string_view endpoint, bool initiated_here) noexcept {
+  bool any = false;
   for (std::size_t i = 0; i < pipes_.size();) {
     pipe_end& p = *pipes_[i].end;
     if (p.endpoint == endpoint && p.initiated_here == initiated_here) {
       terminate_pipe(p);  // swaps the last pipe into slot i
+      any = true;
     } else {
       ++i;
     }
   }
+  return any;
 }
 
 // ---- sending and receiving ----
@@ -352,7 +355,9 @@ void socket_base::attach_pipe(framework::ref_ptr<pipe> ref, pipe_end& p, bool lo
   pipes_.push_back(owned_pipe{std::move(ref), &p});
   xattach_pipe(p, locally_initiated);
   if (p.owner_slot == SIZE_MAX) return;  // the type refused it (e.g. a second PAIR peer)
-  emit_event(locally_initiated ? monitor_event::connected : monitor_event::accepted, 0, p.endpoint);
+  // tcp/ipc connections report their own events (transport/, wire/); inproc pipes here.
+  if (p.endpoint.starts_with("inproc://"))
+    emit_event(locally_initiated ? monitor_event::connected : monitor_event::accepted, 0, p.endpoint);
   if (p.peer_closed() && !p.has_unread()) terminate_pipe(p);
 }
 
@@ -360,7 +365,7 @@ void socket_base::terminate_pipe(pipe_end& p) noexcept {
   const std::size_t slot = p.owner_slot;
   if (slot == SIZE_MAX) return;
   xpipe_terminated(p);
-  emit_event(monitor_event::disconnected, 0, p.endpoint);
+  if (p.endpoint.starts_with("inproc://")) emit_event(monitor_event::disconnected, 0, p.endpoint);
   p.close(opts_.linger == 0);
   p.owner_slot = SIZE_MAX;
   framework::ref_ptr<pipe> keep = std::move(pipes_[slot].ref);  // released last, after bookkeeping

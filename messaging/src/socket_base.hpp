@@ -91,8 +91,9 @@ public:
   void add_endpoint_object(std::string endpoint, framework::ref_ptr<endpoint_object> obj);
   /// Stops and forgets the objects of `endpoint`; false if there were none.
   bool stop_endpoint_objects(std::string_view endpoint) noexcept;
-  /// Terminates the pipes made through `endpoint` (connected ones or accepted ones).
-  void close_pipes(std::string_view endpoint, bool initiated_here) noexcept;
+  /// Terminates the pipes made through `endpoint` (connected ones or accepted ones); false if
+  /// there were none.
+  bool close_pipes(std::string_view endpoint, bool initiated_here) noexcept;
 
 protected:
   virtual void xattach_pipe(pipe_end& p, bool locally_initiated) = 0;

@@ -1,9 +1,10 @@
-// Socket monitor over inproc: the events of a binder and of a connecter, as libzmq names them,
-// decoded with parse_monitor_event.
+// Socket monitor: the events of a binder and of a connecter, as libzmq names them, decoded with
+// parse_monitor_event; over inproc, and over tcp/ipc with libzmq's event sequence (each once).
 #include "support.hpp"
 
 #include <troupe/messaging/monitor.hpp>
 
+#include <algorithm>
 #include <cstring>
 
 using namespace troupe_test;
@@ -29,6 +30,34 @@ msg::monitor_record next_event(msg::socket& watcher, msg::socket* watched = null
 }
 
 std::string name_of(const msg::monitor_record& r) { return msg::monitor_event_name(r.event); }
+
+// Collects the events of one monitor, in order.
+struct event_log {
+  msg::socket& watcher;
+  std::vector<int> seen;
+
+  // Receives events until `event` has been seen `times` times in all; false after the bound.
+  bool until(int event, std::size_t times = 1) {
+    return wait_until([&] {
+      msg::multipart parts;
+      while (watcher.recv(parts, msg::flags::dontwait)) {
+        const auto r = msg::parse_monitor_event(parts[0], parts[1]);
+        REQUIRE(r.has_value());
+        seen.push_back(r->event);
+      }
+      return count(event) >= times;
+    });
+  }
+  std::size_t count(int event) const { return static_cast<std::size_t>(std::count(seen.begin(), seen.end(), event)); }
+  std::size_t index(int event) const {
+    return static_cast<std::size_t>(std::find(seen.begin(), seen.end(), event) - seen.begin());
+  }
+  std::string names() const {
+    std::string out;
+    for (int e : seen) out += std::string(msg::monitor_event_name(e)) + " ";
+    return out;
+  }
+};
 
 }  // namespace
 
@@ -154,5 +183,64 @@ TEST_SUITE("monitor") {
     CHECK(r->value == 42);
     CHECK(r->endpoint == "inproc://x");
     CHECK(!msg::parse_monitor_event(msg::message("short"), msg::message("")).has_value());
+  }
+
+  TEST_CASE("tcp and ipc: a binder reports LISTENING then ACCEPTED then HANDSHAKE_SUCCEEDED then DISCONNECTED then CLOSED - each once") {
+    for (const std::string t : {"tcp", "ipc"}) {
+      CAPTURE(t);
+      msg::context ctx;
+      msg::socket pull(ctx, socket_type::pull), watcher(ctx, socket_type::pair);
+      const std::string mon_ep = fresh_endpoint("inproc");
+      pull.monitor(mon_ep, ev::all);
+      watcher.connect(mon_ep);
+      event_log log{watcher, {}};
+      const std::string ep = bind_somewhere(pull, t);
+      {
+        msg::socket push(ctx, socket_type::push);
+        push.connect(ep);
+        REQUIRE(push.send("hello"));
+        CHECK(recv_within(pull).view() == "hello");
+      }  // the peer closes
+      REQUIRE(log.until(ev::disconnected));
+      pull.close();
+      REQUIRE(log.until(ev::monitor_stopped));
+      CAPTURE(log.names());
+      CHECK(log.seen == std::vector<int>{ev::listening, ev::accepted, ev::handshake_succeeded, ev::disconnected,
+                                         ev::closed, ev::monitor_stopped});
+    }
+  }
+
+  TEST_CASE("tcp and ipc: a connecter reports CONNECTED and HANDSHAKE_SUCCEEDED once and DISCONNECTED once - then retries") {
+    for (const std::string t : {"tcp", "ipc"}) {
+      CAPTURE(t);
+      msg::context ctx;
+      msg::socket push(ctx, socket_type::push), watcher(ctx, socket_type::pair);
+      const std::string mon_ep = fresh_endpoint("inproc");
+      push.monitor(mon_ep, ev::all);
+      watcher.connect(mon_ep);
+      event_log log{watcher, {}};
+      {
+        msg::socket pull(ctx, socket_type::pull);
+        push.connect(bind_somewhere(pull, t));
+        REQUIRE(push.send("hello"));
+        CHECK(recv_within(pull).view() == "hello");
+        REQUIRE(log.until(ev::handshake_succeeded));
+      }  // the binder goes: the connecter notices and retries
+      REQUIRE(log.until(ev::connect_retried));
+      push.close();
+      REQUIRE(log.until(ev::monitor_stopped));
+      CAPTURE(log.names());
+      CHECK(log.count(ev::connected) == 1);
+      CHECK(log.count(ev::handshake_succeeded) == 1);
+      CHECK(log.count(ev::disconnected) == 1);
+      CHECK(log.count(ev::accepted) == 0);
+      CHECK(log.count(ev::connect_delayed) <= 1 + log.count(ev::connect_retried));  // at most one per attempt
+      // In libzmq's order; a failed retry reports CLOSED for its descriptor, then CONNECT_RETRIED.
+      CHECK(log.index(ev::connected) < log.index(ev::handshake_succeeded));
+      CHECK(log.index(ev::handshake_succeeded) < log.index(ev::disconnected));
+      CHECK(log.index(ev::disconnected) < log.index(ev::connect_retried));
+      CHECK(log.seen.back() == ev::monitor_stopped);
+      CHECK(log.seen[log.seen.size() - 2] == ev::closed);
+    }
   }
 }

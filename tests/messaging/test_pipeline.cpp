@@ -1,6 +1,9 @@
 // PUSH/PULL basics beyond the RFC clauses: HWM counts, connect before bind, many producers.
 #include "support.hpp"
 
+#include <troupe/messaging/error.hpp>
+#include <troupe/messaging/monitor.hpp>
+
 #include <set>
 #include <thread>
 
@@ -240,5 +243,198 @@ TEST_SUITE("pipeline") {
     msg::socket again(ctx, socket_type::pull);
     again.bind("inproc://dis-a");  // the name is free again
     CHECK_THROWS_AS(pull_a.unbind("inproc://dis-a"), msg::error);  // not ours any more
+  }
+}
+
+// inproc connects made before the bind: disconnect cancels them, the bind sizes their pipe as
+// if it had come first, and a connect of the wrong type is refused where the connecter sees it.
+TEST_SUITE("pipeline") {
+  TEST_CASE("disconnect cancels a connect still waiting for its bind - with a pipe or IMMEDIATE or from a ROUTER") {
+    msg::context ctx;
+    SUBCASE("PUSH: what it queued is dropped and the binder never sees it") {
+      const std::string ep = fresh_endpoint("inproc");
+      msg::socket push(ctx, socket_type::push);
+      push.connect(ep);
+      REQUIRE(push.send("queued before the bind", flags::dontwait));
+      push.disconnect(ep);
+      CHECK_FALSE(push.writable());  // its only pipe is gone
+      msg::socket pull(ctx, socket_type::pull);
+      pull.bind(ep);
+      CHECK_FALSE(push.writable());  // and the bind did not bring it back
+      msg::socket marker(ctx, socket_type::push);
+      marker.connect(ep);
+      REQUIRE(marker.send("marker"));
+      CHECK(recv_within(pull).view() == "marker");
+      CHECK(nothing_pending(pull));
+    }
+    SUBCASE("PUSH with IMMEDIATE: no pipe appears at the bind") {
+      const std::string ep = fresh_endpoint("inproc");
+      msg::socket push(ctx, socket_type::push);
+      push.set(option::immediate, 1);
+      push.connect(ep);
+      push.disconnect(ep);
+      msg::socket pull(ctx, socket_type::pull);
+      pull.bind(ep);
+      CHECK_FALSE(push.writable());
+      CHECK_FALSE(push.send("nowhere", flags::dontwait));
+    }
+    SUBCASE("ROUTER: the binder gets no peer") {
+      const std::string ep = fresh_endpoint("inproc");
+      msg::socket router(ctx, socket_type::router);
+      router.connect(ep);
+      router.disconnect(ep);
+      msg::socket dealer(ctx, socket_type::dealer);
+      dealer.bind(ep);
+      CHECK_FALSE(dealer.writable());  // no pipe: the ROUTER's connect is gone
+      CHECK_FALSE(dealer.send("hello?", flags::dontwait));
+    }
+  }
+
+  TEST_CASE("disconnect of an inproc endpoint this socket is not connected to is an error naming it") {
+    msg::context ctx;
+    msg::socket push(ctx, socket_type::push), pull(ctx, socket_type::pull);
+    const std::string ep = bind_somewhere(pull, "inproc");
+    const auto disconnect_error = [&](const std::string& endpoint) -> std::string {
+      try {
+        push.disconnect(endpoint);
+      } catch (const msg::error& e) {
+        CHECK(e.kind() == msg::errc::address_not_available);
+        return e.what();
+      }
+      return "";
+    };
+    CHECK(disconnect_error("inproc://never-connected").find("inproc://never-connected") != std::string::npos);
+    CHECK(disconnect_error(ep).find(ep) != std::string::npos);  // bound by someone, not connected by us
+    push.connect(ep);
+    CHECK(disconnect_error(ep).empty());  // connected: fine
+    CHECK(disconnect_error(ep).find(ep) != std::string::npos);  // not any more
+    const std::string later = fresh_endpoint("inproc");
+    push.connect(later);  // pending: disconnect cancels it, once
+    CHECK(disconnect_error(later).empty());
+    CHECK(disconnect_error(later).find(later) != std::string::npos);
+  }
+
+  TEST_CASE("connect before bind: at the bind each direction holds the writer's SNDHWM + the reader's RCVHWM") {
+    msg::context ctx;
+    SUBCASE("connecter -> binder") {
+      const std::string ep = fresh_endpoint("inproc");
+      msg::socket push(ctx, socket_type::push);
+      push.set(option::sndhwm, 5);  // RCVHWM 1000: the guess made at connect was 5 + 1000
+      push.connect(ep);
+      REQUIRE(push.send("early-0", flags::dontwait));
+      REQUIRE(push.send("early-1", flags::dontwait));
+      msg::socket pull(ctx, socket_type::pull);
+      pull.set(option::rcvhwm, 3);
+      pull.bind(ep);
+      int sent = 2;
+      while (push.send("m", flags::dontwait)) REQUIRE(++sent <= 2000);
+      CHECK(sent == 5 + 3);
+      int got = 0;
+      msg::message m;
+      while (pull.recv(m, flags::dontwait)) ++got;
+      CHECK(got == sent);
+    }
+    SUBCASE("binder -> connecter") {
+      const std::string ep = fresh_endpoint("inproc");
+      msg::socket connecter(ctx, socket_type::dealer);
+      connecter.set(option::rcvhwm, 4);  // SNDHWM 1000: the guess made at connect was 1000 + 4
+      connecter.connect(ep);
+      msg::socket binder(ctx, socket_type::dealer);
+      binder.set(option::sndhwm, 2);
+      binder.bind(ep);
+      int sent = 0;
+      while (binder.send("m", flags::dontwait)) REQUIRE(++sent <= 2000);
+      CHECK(sent == 2 + 4);
+      int got = 0;
+      msg::message m;
+      while (connecter.recv(m, flags::dontwait)) ++got;
+      CHECK(got == sent);
+    }
+  }
+
+  TEST_CASE("connect before bind: the binder's CONFLATE applies to the pipe both ways") {
+    msg::context ctx;
+    SUBCASE("connecter -> binder: what was queued before the bind conflates too") {
+      const std::string ep = fresh_endpoint("inproc");
+      msg::socket push(ctx, socket_type::push);
+      push.set(option::sndhwm, 1);
+      push.set(option::rcvhwm, 1);  // guessed capacity 2: without CONFLATE the third send is refused
+      push.connect(ep);
+      REQUIRE(push.send("early-0", flags::dontwait));
+      REQUIRE(push.send("early-1", flags::dontwait));
+      msg::socket pull(ctx, socket_type::pull);
+      pull.set(option::conflate, 1);
+      pull.bind(ep);
+      CHECK(recv_within(pull).view() == "early-1");
+      CHECK(nothing_pending(pull));
+      for (int i = 0; i < 100; ++i) REQUIRE(push.send(std::to_string(i), flags::dontwait));
+      CHECK(recv_within(pull).view() == "99");
+      CHECK(nothing_pending(pull));
+      REQUIRE(push.send("later"));
+      CHECK(recv_within(pull).view() == "later");  // a sleeping reader is woken
+    }
+    SUBCASE("binder -> connecter: a connecter asleep on its pipe is woken") {
+      const std::string ep = fresh_endpoint("inproc");
+      msg::socket connecter(ctx, socket_type::dealer);
+      connecter.connect(ep);
+      CHECK(nothing_pending(connecter));  // found empty: the pipe sleeps until told
+      msg::socket binder(ctx, socket_type::dealer);
+      binder.set(option::conflate, 1);
+      binder.set(option::sndhwm, 1);
+      binder.bind(ep);
+      for (int i = 0; i < 100; ++i) REQUIRE(binder.send(std::to_string(i), flags::dontwait));
+      CHECK(recv_within(connecter).view() == "99");
+      CHECK(nothing_pending(connecter));
+    }
+  }
+
+  TEST_CASE("a connect before the bind of a type the binder cannot talk to: the connecter is told and drops its pipe") {
+    log_capture log;
+    msg::context ctx;
+    const std::string ep = fresh_endpoint("inproc");
+    msg::socket push(ctx, socket_type::push), watcher(ctx, socket_type::pair);
+    const std::string mon_ep = fresh_endpoint("inproc");
+    push.monitor(mon_ep, msg::monitor_event::handshake_failed_protocol | msg::monitor_event::disconnected);
+    watcher.connect(mon_ep);
+    push.connect(ep);
+    REQUIRE(push.send("queued", flags::dontwait));
+    CHECK(push.writable());
+    msg::socket pub(ctx, socket_type::pub);
+    pub.bind(ep);
+    // The connecter drops its end on its own thread, when it next looks at its mailbox.
+    CHECK(wait_until([&] { return !push.writable(); }));
+    std::vector<int> events;
+    std::string endpoint;
+    CHECK(wait_until([&] {
+      msg::multipart parts;
+      while (watcher.recv(parts, flags::dontwait)) {
+        const auto r = msg::parse_monitor_event(parts[0], parts[1]);
+        REQUIRE(r.has_value());
+        events.push_back(r->event);
+        if (r->event == msg::monitor_event::handshake_failed_protocol) endpoint = r->endpoint;
+      }
+      return events.size() >= 2;
+    }));
+    CHECK(events == std::vector<int>{msg::monitor_event::handshake_failed_protocol, msg::monitor_event::disconnected});
+    CHECK(endpoint == ep);
+    CHECK(log.count_containing("a PUSH socket cannot connect to a PUB socket") == 1);
+    // The same for a connect that had no pipe yet (IMMEDIATE): the monitor still says why.
+    msg::socket eager(ctx, socket_type::push), eager_watcher(ctx, socket_type::pair);
+    const std::string eager_mon = fresh_endpoint("inproc");
+    eager.monitor(eager_mon, msg::monitor_event::handshake_failed_protocol);
+    eager_watcher.connect(eager_mon);
+    eager.set(option::immediate, 1);
+    const std::string ep2 = fresh_endpoint("inproc");
+    eager.connect(ep2);
+    msg::socket sub(ctx, socket_type::sub);
+    sub.bind(ep2);
+    msg::multipart parts;
+    eager_watcher.set(option::rcvtimeo, static_cast<int>(eventually.count()));
+    REQUIRE(eager_watcher.recv(parts));
+    const auto r = msg::parse_monitor_event(parts[0], parts[1]);
+    REQUIRE(r.has_value());
+    CHECK(r->event == msg::monitor_event::handshake_failed_protocol);
+    CHECK(r->endpoint == ep2);
+    CHECK_FALSE(eager.writable());
   }
 }

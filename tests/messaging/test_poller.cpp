@@ -6,6 +6,7 @@
 #include <troupe/messaging/error.hpp>
 #include <troupe/messaging/poller.hpp>
 
+#include <set>
 #include <thread>
 
 using namespace troupe_test;
@@ -210,6 +211,77 @@ TEST_SUITE("poller") {
     REQUIRE(p.wait(ready, eventually) == 1);
     CHECK(has_item(ready, push, poll_events::out));
     reader.join();
+  }
+
+  TEST_CASE("ROUTER_MANDATORY: out only while some peer has room (libzmq) and back when the peer drains") {
+    msg::context ctx;
+    msg::socket router(ctx, socket_type::router), dealer(ctx, socket_type::dealer);
+    router.set(option::router_mandatory, 1);
+    router.set(option::sndhwm, 2);
+    const std::string ep = bind_somewhere(router, "inproc");
+    msg::poller p;
+    p.add(router, poll_events::out);
+    std::vector<msg::poll_event> ready;
+    CHECK(p.wait(ready, 0ms) == 0);  // no peer: a send could only fail
+    dealer.set(option::routing_id, "d");
+    dealer.set(option::rcvhwm, 3);
+    dealer.connect(ep);
+    REQUIRE(dealer.send("hello"));
+    recv_parts(router);  // "d" is known
+    REQUIRE(p.wait(ready, 0ms) == 1);
+    int sent = 0;
+    for (;;) {
+      msg::message id("d"), body("x");
+      if (!router.send(id, flags::dontwait | flags::sndmore)) break;
+      REQUIRE(router.send(body, flags::dontwait));
+      REQUIRE(++sent <= 100);
+    }
+    CHECK(sent == 5);  // SNDHWM + RCVHWM
+    CHECK(p.wait(ready, 0ms) == 0);
+    CHECK_FALSE(router.writable());
+    std::thread reader([&] {
+      for (int i = 0; i < sent; ++i) recv_within(dealer);
+    });
+    REQUIRE(p.wait(ready, eventually) == 1);
+    CHECK(has_item(ready, router, poll_events::out));
+    reader.join();
+    router.set(option::router_mandatory, 0);
+    CHECK(router.writable());  // without it a send never blocks
+  }
+
+  TEST_CASE("XPUB_NODROP: out only while no subscriber is full and back when it drains") {
+    msg::context ctx;
+    msg::socket xpub(ctx, socket_type::xpub), sub(ctx, socket_type::sub), idle(ctx, socket_type::sub);
+    xpub.set(option::xpub_nodrop, 1);
+    xpub.set(option::sndhwm, 2);
+    const std::string ep = bind_somewhere(xpub, "inproc");
+    sub.set(option::rcvhwm, 2);
+    sub.connect(ep);
+    sub.set(option::subscribe, "t");
+    idle.connect(ep);
+    idle.set(option::subscribe, "other");
+    std::set<std::string> subs{recv_within(xpub).str(), recv_within(xpub).str()};  // both applied
+    REQUIRE(subs.size() == 2);
+    msg::poller p;
+    p.add(xpub, poll_events::out);
+    std::vector<msg::poll_event> ready;
+    int sent = 0;
+    while (p.wait(ready, 0ms) == 1) {
+      REQUIRE(xpub.send(msg::message("t"), flags::dontwait));
+      REQUIRE(++sent <= 100);
+    }
+    CHECK(sent == 4);  // SNDHWM + RCVHWM, and every send the poller allowed went through
+    CHECK_FALSE(xpub.send(msg::message("t"), flags::dontwait));
+    CHECK_FALSE(xpub.writable());
+    std::thread reader([&] {
+      for (int i = 0; i < sent; ++i) recv_within(sub);
+    });
+    REQUIRE(p.wait(ready, eventually) == 1);
+    CHECK(has_item(ready, xpub, poll_events::out));
+    reader.join();
+    xpub.set(option::xpub_nodrop, 0);
+    for (int i = 0; i < 10; ++i) REQUIRE(xpub.send(msg::message("t"), flags::dontwait));  // drops
+    CHECK(xpub.writable());  // without NODROP a send never blocks
   }
 
   TEST_CASE("a poller waiting in a fiber frees its worker") {

@@ -4,6 +4,7 @@
 // Run over every transport of transports(); see spec_support.hpp for the rules kept.
 #include "spec_support.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <set>
 #include <thread>
@@ -232,6 +233,77 @@ TEST_SUITE("pubsub") {
       // XPUB_VERBOSE after XPUB_VERBOSER turns the unsubscriptions back to "last only".
       xpub.set(option::xpub_verbose, 1);
       CHECK(xpub.get_int(option::xpub_verboser) == 0);
+    }
+  }
+
+  TEST_CASE("XPUB applies subscriptions before its user reads them - and holds at most RCVHWM for recv") {
+    FOR_EACH_TRANSPORT(t) {
+      msg::context ctx;
+      msg::socket xpub(ctx, socket_type::xpub), xsub(ctx, socket_type::xsub);
+      xpub.set(option::rcvhwm, 3);
+      const std::string ep = bind_somewhere(xpub, t);
+      xsub.connect(ep);
+      for (const char* p : {"a", "b", "c", "d", "e"}) REQUIRE(send_without_blocking(xsub, {subscribe(p)}));
+      // Each send takes in what arrived: "a", "b", "c" are applied; "d" and "e" wait in the
+      // pipe until the user has received some of the three queued for it.
+      REQUIRE(wait_until([&] {
+        REQUIRE(xpub.send("a-probe", flags::dontwait));
+        return xsub.readable();
+      }));
+      for (const char* m : {"c-1", "d-1", "c-end"}) REQUIRE(xpub.send(m, flags::dontwait));
+      const std::vector<parts> got = recv_until(xsub, "c-end");
+      CHECK(std::count(got.begin(), got.end(), parts{"c-1"}) == 1);
+      CHECK(std::count(got.begin(), got.end(), parts{"d-1"}) == 0);  // not applied yet
+      for (const char* p : {"a", "b", "c", "d", "e"}) CHECK(recv_within(xpub).str() == subscribe(p));
+      CHECK_FALSE(xpub.readable());
+      for (const char* m : {"d-2", "e-end"}) REQUIRE(xpub.send(m, flags::dontwait));
+      CHECK(recv_until(xsub, "e-end") == std::vector<parts>{{"d-2"}});
+    }
+  }
+
+  TEST_CASE("XPUB fair-queues what its subscribers send - multipart messages whole") {
+    FOR_EACH_TRANSPORT(t) {
+      msg::context ctx;
+      msg::socket xpub(ctx, socket_type::xpub);
+      const std::string ep = bind_somewhere(xpub, t);
+      std::vector<std::unique_ptr<msg::socket>> subs;
+      for (int i = 0; i < 3; ++i) {
+        subs.push_back(std::make_unique<msg::socket>(ctx, socket_type::xsub));
+        subs.back()->connect(ep);
+      }
+      // A burst from each, subscriptions and data mixed; nothing read meanwhile.
+      for (int i = 0; i < 3; ++i) {
+        const std::string who(1, static_cast<char>('x' + i));
+        for (int k = 0; k < 3; ++k) {
+          REQUIRE(send_without_blocking(*subs[i], {subscribe(who + std::to_string(k))}));
+          REQUIRE(send_without_blocking(*subs[i], {who, std::to_string(k), "tail"}));
+        }
+      }
+      std::string order;
+      std::vector<std::string> seen;
+      for (int n = 0; n < 18; ++n) {
+        const parts p = recv_msg(xpub);
+        const bool sub_cmd = p.front().size() == 3 && p.front()[0] == '\x01';
+        const std::string who = sub_cmd ? p.front().substr(1, 1) : p.front();
+        if (!sub_cmd) CHECK(p.size() == 3);
+        order += who;
+        seen.push_back(sub_cmd ? p.front().substr(1) : p.front() + p[1]);
+      }
+      // Each turn gives every subscriber one message: three rounds of six, all three in each
+      // window of three.
+      for (std::size_t i = 0; i + 3 <= order.size(); i += 3)
+        CHECK_MESSAGE(std::set<char>(order.begin() + static_cast<std::ptrdiff_t>(i),
+                                     order.begin() + static_cast<std::ptrdiff_t>(i + 3)).size() == 3,
+                      "order of delivery: " << order);
+      // Per subscriber, in the order it sent.
+      for (const char* who : {"x", "y", "z"}) {
+        std::vector<std::string> mine;
+        for (const std::string& s : seen)
+          if (s[0] == who[0]) mine.push_back(s);
+        CHECK(mine == std::vector<std::string>{std::string(who) + "0", std::string(who) + "0",
+                                               std::string(who) + "1", std::string(who) + "1",
+                                               std::string(who) + "2", std::string(who) + "2"});
+      }
     }
   }
 

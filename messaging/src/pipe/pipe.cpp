@@ -14,17 +14,44 @@ std::uint64_t low_water_mark(std::uint64_t hwm) noexcept {
 }  // namespace
 
 pipe::pipe(std::uint64_t hwm_ab, std::uint64_t hwm_ba, bool conflate_ab, bool conflate_ba) {
-  dir_[0].conflate = conflate_ab;
-  dir_[1].conflate = conflate_ba;
+  dir_[0].conflate.store(conflate_ab, std::memory_order_relaxed);
+  dir_[1].conflate.store(conflate_ba, std::memory_order_relaxed);
   if (conflate_ab) hwm_ab = 0;
   if (conflate_ba) hwm_ba = 0;
-  dir_[0].hwm = hwm_ab;
-  dir_[0].lwm = low_water_mark(hwm_ab);
-  dir_[1].hwm = hwm_ba;
-  dir_[1].lwm = low_water_mark(hwm_ba);
+  dir_[0].hwm.store(hwm_ab, std::memory_order_relaxed);
+  dir_[0].lwm.store(low_water_mark(hwm_ab), std::memory_order_relaxed);
+  dir_[1].hwm.store(hwm_ba, std::memory_order_relaxed);
+  dir_[1].lwm.store(low_water_mark(hwm_ba), std::memory_order_relaxed);
   for (int s = 0; s < 2; ++s) {
     ends_[s].pipe_ = this;
     ends_[s].side_ = s;
+    ends_[s].w_conflate_ = s == 0 ? conflate_ab : conflate_ba;
+  }
+}
+
+void pipe::rebind(std::uint64_t hwm_ab, std::uint64_t hwm_ba, bool conflate) noexcept {
+  for (int s = 0; s < 2; ++s) {
+    direction& d = dir_[s];
+    if (d.conflate.load(std::memory_order_relaxed)) continue;
+    if (conflate) {
+      {
+        // Whoever reads next is told of the first conflated write, even if it went to sleep
+        // on the queue.
+        std::lock_guard lock(d.slot_mutex);
+        d.reader_asleep = true;
+      }
+      if (s == 0) d.leftover = true;  // b->a has had no writer yet: its queue is empty
+      d.hwm.store(0, std::memory_order_relaxed);
+      d.lwm.store(0, std::memory_order_relaxed);
+      d.conflate.store(true, std::memory_order_release);
+    } else {
+      const std::uint64_t hwm = s == 0 ? hwm_ab : hwm_ba;
+      d.lwm.store(low_water_mark(hwm), std::memory_order_relaxed);
+      d.hwm.store(hwm, std::memory_order_relaxed);
+    }
+    // A writer blocked at the old HWM looks again (a spurious `writable` is harmless).
+    if (d.writer_blocked.load(std::memory_order_seq_cst) && d.writer_blocked.exchange(false))
+      ends_[s].notify_self(pipe_event::writable);
   }
 }
 
@@ -47,15 +74,16 @@ bool pipe_end::check_write() noexcept {
   if (!write_active) return false;
   auto& d = pipe_->dir_[side_];
   if (d.writer_closed.load(std::memory_order_relaxed) || peer_closed()) return false;
-  if (d.hwm == 0 || in_multipart_out_) return true;
-  if (msgs_written_ - peer_read_seen_ < d.hwm) return true;
+  const std::uint64_t hwm = d.hwm.load(std::memory_order_relaxed);
+  if (hwm == 0 || in_multipart_out_) return true;
+  if (msgs_written_ - peer_read_seen_ < hwm) return true;
   peer_read_seen_ = d.read_published.load(std::memory_order_acquire);
-  if (msgs_written_ - peer_read_seen_ < d.hwm) return true;
+  if (msgs_written_ - peer_read_seen_ < hwm) return true;
   // Full. Announce we are blocked, then look again: the reader publishes progress and then
   // checks the flag, so one of us sees the other (both sides seq_cst).
   d.writer_blocked.store(true, std::memory_order_seq_cst);
   peer_read_seen_ = d.read_published.load(std::memory_order_seq_cst);
-  if (msgs_written_ - peer_read_seen_ < d.hwm) {
+  if (msgs_written_ - peer_read_seen_ < hwm) {
     d.writer_blocked.store(false, std::memory_order_relaxed);
     return true;
   }
@@ -66,7 +94,8 @@ bool pipe_end::check_write() noexcept {
 void pipe_end::write(message&& part) {
   const bool more = part.more();
   auto& d = pipe_->dir_[side_];
-  if (d.conflate) {
+  if (!in_multipart_out_) w_conflate_ = d.conflate.load(std::memory_order_acquire);
+  if (w_conflate_) {
     if (!in_multipart_out_) d.writing.clear();
     d.writing.push_back(std::move(part));
   } else {
@@ -77,7 +106,7 @@ void pipe_end::write(message&& part) {
 }
 
 void pipe_end::rollback() noexcept {
-  if (pipe_->dir_[side_].conflate) {
+  if (w_conflate_) {
     pipe_->dir_[side_].writing.clear();
     in_multipart_out_ = false;
     return;
@@ -89,7 +118,7 @@ void pipe_end::rollback() noexcept {
 
 void pipe_end::flush() noexcept {
   auto& d = pipe_->dir_[side_];
-  if (d.conflate) {
+  if (w_conflate_) {
     if (in_multipart_out_ || d.writing.empty()) return;
     bool wake;
     {
@@ -113,16 +142,42 @@ read_result pipe_end::read_conflated(message& out, bool may_sleep) noexcept {
   if (d.reading_pos == d.reading.size()) {
     d.reading.clear();
     d.reading_pos = 0;
-    std::lock_guard lock(d.slot_mutex);
-    if (d.slot.empty()) {
-      if (d.writer_closed.load(std::memory_order_acquire)) return read_result::ended;
-      if (may_sleep) {
-        d.reader_asleep = true;
-        read_active = false;
+    if (d.leftover) {
+      // Switched to conflating by rebind(): the queue holds what was written before, older
+      // than anything in the slot. Slot first, then the queue (whatever the slot held was
+      // written after all the queue will ever hold that is visible now); keep the newest.
+      {
+        std::lock_guard lock(d.slot_mutex);
+        d.reading.swap(d.slot);
       }
-      return read_result::empty;
+      const bool from_slot = !d.reading.empty();
+      message part;
+      bool starts_message = true;
+      while (d.queue.read(part, may_sleep)) {  // asleep on the queue too: a late flush wakes us
+        if (from_slot) continue;
+        if (starts_message) d.reading.clear();
+        starts_message = !part.more();
+        d.reading.push_back(std::move(part));
+      }
+      if (!d.reading.empty()) return read_conflated(out, may_sleep);
     }
-    d.reading.swap(d.slot);
+    {
+      std::lock_guard lock(d.slot_mutex);
+      if (d.slot.empty()) {
+        if (!d.writer_closed.load(std::memory_order_acquire)) {
+          if (may_sleep) {
+            d.reader_asleep = true;
+            read_active = false;
+          }
+          return read_result::empty;
+        }
+        // Closed. A queue flush that came after our look at the queue is still owed.
+        if (!d.leftover || !d.queue.probe_readable()) return read_result::ended;
+      } else {
+        d.reading.swap(d.slot);
+      }
+    }
+    if (d.reading.empty()) return read_conflated(out, may_sleep);
   }
   out = std::move(d.reading[d.reading_pos++]);
   in_multipart_in_ = out.more();
@@ -133,6 +188,7 @@ read_result pipe_end::read_conflated(message& out, bool may_sleep) noexcept {
 bool pipe_end::conflated_readable() noexcept {
   auto& d = pipe_->dir_[1 - side_];
   if (d.reading_pos < d.reading.size()) return true;
+  if (d.leftover && d.queue.probe_readable()) return true;
   std::lock_guard lock(d.slot_mutex);
   return !d.slot.empty();
 }
@@ -140,7 +196,7 @@ bool pipe_end::conflated_readable() noexcept {
 read_result pipe_end::read(message& out, bool may_sleep) noexcept {
   auto& d = pipe_->dir_[1 - side_];
   if (!read_active) return read_result::empty;
-  if (d.conflate) return read_conflated(out, may_sleep);
+  if (d.conflate.load(std::memory_order_acquire)) return read_conflated(out, may_sleep);
   if (!d.queue.read(out, may_sleep)) {
     if (!d.writer_closed.load(std::memory_order_acquire)) {
       if (may_sleep) read_active = false;
@@ -152,7 +208,8 @@ read_result pipe_end::read(message& out, bool may_sleep) noexcept {
   in_multipart_in_ = out.more();
   if (!in_multipart_in_) {
     ++msgs_read_;
-    if (d.lwm && msgs_read_ % d.lwm == 0) {
+    const std::uint64_t lwm = d.lwm.load(std::memory_order_relaxed);
+    if (lwm && msgs_read_ % lwm == 0) {
       d.read_published.store(msgs_read_, std::memory_order_seq_cst);
       if (d.writer_blocked.load(std::memory_order_seq_cst) && d.writer_blocked.exchange(false))
         notify_peer(pipe_event::writable);
@@ -163,17 +220,19 @@ read_result pipe_end::read(message& out, bool may_sleep) noexcept {
 
 bool pipe_end::probe_readable() noexcept {
   auto& d = pipe_->dir_[1 - side_];
-  if (d.conflate) return conflated_readable() || d.writer_closed.load(std::memory_order_acquire);
+  if (d.conflate.load(std::memory_order_acquire))
+    return conflated_readable() || d.writer_closed.load(std::memory_order_acquire);
   return d.queue.probe_readable() || d.writer_closed.load(std::memory_order_acquire);
 }
 
 bool pipe_end::check_read(bool may_sleep) noexcept {
   auto& d = pipe_->dir_[1 - side_];
   if (!read_active) return false;
-  if (d.conflate) {
+  if (d.conflate.load(std::memory_order_acquire)) {
     if (conflated_readable()) return true;
     if (d.writer_closed.load(std::memory_order_acquire)) return false;
     if (may_sleep) {
+      if (d.leftover && d.queue.check_read()) return true;  // else asleep on the queue too
       std::lock_guard lock(d.slot_mutex);
       if (!d.slot.empty()) return true;
       d.reader_asleep = true;
@@ -189,14 +248,16 @@ bool pipe_end::check_read(bool may_sleep) noexcept {
 
 bool pipe_end::ended() noexcept {
   auto& d = pipe_->dir_[1 - side_];
-  if (d.conflate) return d.writer_closed.load(std::memory_order_acquire) && !conflated_readable();
+  if (d.conflate.load(std::memory_order_acquire))
+    return d.writer_closed.load(std::memory_order_acquire) && !conflated_readable();
   return d.writer_closed.load(std::memory_order_acquire) &&
          (d.discard.load(std::memory_order_acquire) || !d.queue.check_read());
 }
 
 bool pipe_end::has_unread() noexcept {
   auto& d = pipe_->dir_[1 - side_];
-  if (d.conflate) return !d.discard.load(std::memory_order_acquire) && conflated_readable();
+  if (d.conflate.load(std::memory_order_acquire))
+    return !d.discard.load(std::memory_order_acquire) && conflated_readable();
   return !d.discard.load(std::memory_order_acquire) && d.queue.probe_readable();
 }
 
@@ -224,7 +285,7 @@ void pipe_end::close(bool discard) noexcept {
   auto& d = pipe_->dir_[side_];
   if (d.writer_closed.load(std::memory_order_relaxed)) return;
   rollback();  // an unfinished multipart message is never delivered
-  if (!d.conflate) d.queue.flush();
+  if (!w_conflate_) d.queue.flush();
   if (discard) d.discard.store(true, std::memory_order_release);
   // Our inbound content is ours to drop: tell the writer side to stop writing.
   d.writer_closed.store(true, std::memory_order_seq_cst);

@@ -116,6 +116,7 @@ private:
   pipe* pipe_ = nullptr;
   int side_ = 0;
   // writer state
+  bool w_conflate_ = false;  // mode of the message being written (read at its first part)
   std::uint64_t msgs_written_ = 0;
   std::uint64_t peer_read_seen_ = 0;
   bool in_multipart_out_ = false;
@@ -134,6 +135,14 @@ public:
   pipe_end& a() noexcept { return ends_[0]; }
   pipe_end& b() noexcept { return ends_[1]; }
 
+  /// inproc connect-before-bind: the binder's options are known at last. Sets each
+  /// direction's HWM and, with `conflate`, makes both directions conflate (a direction that
+  /// already conflates keeps doing so). Call once, on the binder's thread, before end b is
+  /// attached or written (a->b has no reader yet and b->a no writer); end a may be in use
+  /// meanwhile: its writer switches at its next message, and what it queued before the switch
+  /// counts as older than anything conflated after it.
+  void rebind(std::uint64_t hwm_ab, std::uint64_t hwm_ba, bool conflate) noexcept;
+
 private:
   friend class pipe_end;
   static constexpr std::size_t chunk = 128;
@@ -141,14 +150,16 @@ private:
   // One direction: written by end `side`, read by the other.
   struct direction {
     ypipe<message, chunk> queue;
-    std::uint64_t hwm = 0;
-    std::uint64_t lwm = 0;
+    // Atomic only because rebind() may change them while the other end runs; relaxed.
+    std::atomic<std::uint64_t> hwm{0};
+    std::atomic<std::uint64_t> lwm{0};
     alignas(64) std::atomic<std::uint64_t> read_published{0};  // reader -> writer progress
     std::atomic<bool> writer_blocked{false};
     std::atomic<bool> writer_closed{false};  // no more writes; flushed content stays
     std::atomic<bool> discard{false};
     // CONFLATE: instead of the queue, one slot holding the newest whole message.
-    bool conflate = false;
+    std::atomic<bool> conflate{false};  // set at construction, or once by rebind()
+    bool leftover = false;  // the queue may hold messages from before rebind() (reader's)
     std::mutex slot_mutex;
     std::vector<message> slot;          // newest complete message (guarded)
     bool reader_asleep = false;         // guarded

@@ -65,6 +65,13 @@ bool dist::matching_have_room() noexcept {
   return true;
 }
 
+bool dist::all_have_room() noexcept {
+  if (more_) return true;
+  for (pipe_end* p : pipes_)
+    if (!p->check_write() && !p->peer_closed()) return false;
+  return true;
+}
+
 void dist::send_to_matching(message& m) {
   const bool more = m.more();
   if (!more_) {

@@ -28,6 +28,10 @@ public:
   void send_to_matching(message& m);
   /// True if every chosen pipe has room now (XPUB_NODROP asks before sending).
   bool matching_have_room() noexcept;
+  /// True if no pipe is full now (a pipe whose peer left does not count): then no message can
+  /// find a chosen pipe without room (XPUB_NODROP's writable). A full pipe found here will
+  /// report `writable`. O(pipes).
+  bool all_have_room() noexcept;
   bool has_out() const noexcept { return true; }
   std::size_t size() const noexcept { return pipes_.size(); }
   pipe_end& at(std::size_t i) noexcept { return *pipes_[i]; }

@@ -103,8 +103,13 @@ op_result router_socket::xrecv(message& m) {
 bool router_socket::xhas_in() { return prefetched_ || more_in_ || fq_.has_in(); }
 
 bool router_socket::xhas_out() {
-  // Without ROUTER_MANDATORY a send never blocks (unroutable messages are dropped).
-  return true;
+  // Without ROUTER_MANDATORY a send never blocks (unroutable messages are dropped). With it,
+  // as libzmq: writable while at least one peer has room for a message (whether a send blocks
+  // depends on the peer it names). A full peer found here will report `writable`.
+  if (!opts_.router_mandatory || more_out_) return true;
+  for (const auto& [id, p] : by_id_)
+    if (p->check_write()) return true;
+  return false;
 }
 
 framework::ref_ptr<socket_base> make_router_socket(context_core& ctx) {

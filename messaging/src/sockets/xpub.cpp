@@ -16,57 +16,61 @@ bool is_subscription(const message& m) noexcept {
 }  // namespace
 
 xpub_socket::xpub_socket(context_core& ctx, socket_type type)
-    : socket_base(ctx, type), xpub_(type == socket_type::xpub) {}
+    : socket_base(ctx, type), xpub_(type == socket_type::xpub), fq_(*this) {}
 
 void xpub_socket::xattach_pipe(pipe_end& p, bool) {
   dist_.attach(p);
-  // What the subscriber sent before we took the pipe (it may subscribe before connecting)
-  // raised no event: read it now. From here on the pipe sleeps when empty and wakes us.
-  read_from(p);
+  // Active in the fair queue: what the subscriber sent before we took the pipe (it may
+  // subscribe before connecting) raised no event, and the next pump() reads it. From then on
+  // the pipe sleeps when found empty and wakes us.
+  fq_.attach(p);
 }
 
-void xpub_socket::read_from(pipe_end& p) {
-  // A pipe publishes whole messages only, so each message read here is read to its last part
-  // within this loop.
+void xpub_socket::pump() {
   message m;
-  bool first = true;
-  bool command = false;  // the message being read is an (un)subscription
-  for (;;) {
-    switch (p.read(m)) {
-      case read_result::part: break;
-      case read_result::empty: return;
-      case read_result::ended: terminate_pipe(p); return;
+  while (!up_full()) {
+    pipe_end* from = nullptr;
+    if (fq_.recv(m, &from) != op_result::done) return;
+    // fq stays on `from` until the message's last part, and a pipe publishes whole messages
+    // only, so the rest of the message is read within this iteration.
+    const bool command = is_subscription(m);
+    // Subscriptions: applied now (the filter is current), passed up per the VERBOSE options,
+    // further parts dropped (not part of the protocol). Other messages: passed up whole by
+    // XPUB, dropped by PUB (RFC 29).
+    const bool notify = command ? apply(*from, m) : true;
+    const bool keep = xpub_ && notify;
+    std::size_t queued = 0;
+    for (bool first = true;; first = false) {
+      const bool more = m.more();
+      if (keep && (first || !command)) {
+        if (command) m.set_more(false);
+        pass_up(std::move(m));
+        ++queued;
+      }
+      m.clear();
+      if (!more) break;
+      if (fq_.recv(m) != op_result::done) {
+        // Cannot happen with a healthy pipe; never pass up part of a message.
+        if (keep && !command) {
+          up_.resize(up_.size() - queued);
+          if (up_head_ > up_.size()) up_head_ = up_.size();
+        }
+        break;
+      }
     }
-    const bool more = m.more();
-    if (first) {
-      command = is_subscription(m);
-      if (command) apply(p, m);
-    }
-    // Further parts of a subscription are not part of the protocol: dropped. PUB drops what
-    // its subscribers send (RFC 29); XPUB passes it up as it came.
-    if (!command && xpub_) pass_up(std::move(m));
-    m.clear();
-    first = !more;
   }
 }
 
-void xpub_socket::apply(pipe_end& p, message& sub) {
+bool xpub_socket::apply(pipe_end& p, const message& sub) {
   const std::span<const std::byte> prefix(sub.data() + 1, sub.size() - 1);
-  bool notify = false;
-  if (sub.data()[0] == std::byte{1}) {
-    notify = subscriptions_.add(prefix, p) || opts_.xpub_verbose;
-  } else {
-    notify = subscriptions_.rm(prefix, p) == mtrie::rm_result::last_removed || opts_.xpub_verboser;
-  }
-  if (notify && xpub_) {
-    sub.set_more(false);
-    pass_up(std::move(sub));
-  }
+  if (sub.data()[0] == std::byte{1}) return subscriptions_.add(prefix, p) || opts_.xpub_verbose;
+  return subscriptions_.rm(prefix, p) == mtrie::rm_result::last_removed || opts_.xpub_verboser;
 }
 
 void xpub_socket::xpipe_terminated(pipe_end& p) {
   // RFC 29: a subscriber that goes away unsubscribes; XPUB tells its user of the prefixes
-  // nobody wants any more (of all the pipe's prefixes with XPUB_VERBOSER).
+  // nobody wants any more (of all the pipe's prefixes with XPUB_VERBOSER). Queued after what
+  // was already read, even past the RCVHWM bound: they are owed and at most one per prefix.
   subscriptions_.rm_all(p, [&](std::string_view prefix, bool last) {
     if (!xpub_ || !(last || opts_.xpub_verboser)) return;
     message m(prefix.size() + 1);
@@ -74,12 +78,15 @@ void xpub_socket::xpipe_terminated(pipe_end& p) {
     if (!prefix.empty()) std::memcpy(m.data() + 1, prefix.data(), prefix.size());
     pass_up(std::move(m));
   });
+  fq_.terminated(p);
   dist_.terminated(p);
 }
 
 op_result xpub_socket::xsend(message& m) {
   if (!more_out_) {
-    // The first part chooses the pipes; the rest of the message follows it to the same ones.
+    // Take in the subscriptions that arrived, then let the first part choose the pipes; the
+    // rest of the message follows it to the same ones.
+    pump();
     dist_.unmatch();
     subscriptions_.match(m.data(), m.size(), [this](pipe_end& p) { dist_.match(p); });
     if (opts_.xpub_nodrop && !dist_.matching_have_room()) {
@@ -94,8 +101,11 @@ op_result xpub_socket::xsend(message& m) {
 
 op_result xpub_socket::xrecv(message& m) {
   if (!xpub_) return socket_base::xrecv(m);  // PUB: not supported
+  pump();
   if (up_head_ == up_.size()) return op_result::again;
   m = std::move(up_[up_head_++]);
+  more_up_ = m.more();
+  if (!more_up_) --up_messages_;
   if (up_head_ == up_.size()) {
     up_.clear();
     up_head_ = 0;
@@ -103,7 +113,21 @@ op_result xpub_socket::xrecv(message& m) {
   return op_result::done;
 }
 
-bool xpub_socket::xhas_in() { return xpub_ && up_head_ < up_.size(); }
+bool xpub_socket::xhas_in() {
+  if (!xpub_) return false;
+  if (more_up_) return true;
+  pump();
+  return up_head_ < up_.size();
+}
+
+bool xpub_socket::xhas_out() {
+  // Without XPUB_NODROP a send never blocks: a full subscriber misses the message (as libzmq,
+  // whose XPUB always reports POLLOUT). With it, a send blocks if a matching subscriber is
+  // full; which ones match depends on the message, so writable means "no subscriber is full":
+  // then no send can block.
+  if (!opts_.xpub_nodrop || more_out_) return true;
+  return dist_.all_have_room();
+}
 
 void xpub_socket::pass_up(message&& m) {
   // Reuse the space already read before growing.
@@ -111,6 +135,7 @@ void xpub_socket::pass_up(message&& m) {
     up_.erase(up_.begin(), up_.begin() + static_cast<std::ptrdiff_t>(up_head_));
     up_head_ = 0;
   }
+  if (!m.more()) ++up_messages_;
   up_.push_back(std::move(m));
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // What tcp:// and ipc:// share: a resolved socket address, a listener that accepts and
-// starts one ZMTP engine per connection, and a connecter that connects, reconnects with
-// back-off, and starts an engine per successful connection.
+// starts one ZMTP engine per connection (stream.cpp), and a connecter that connects,
+// reconnects with back-off, and starts an engine per successful connection, all feeding one
+// session (stream_connecter.cpp).
 
 #include "socket_base.hpp"
 #include "socket_options.hpp"
@@ -18,6 +19,7 @@
 namespace troupe::messaging::internal {
 
 class stream_engine;
+class stream_session;
 
 struct stream_address {
   sockaddr_storage storage{};
@@ -63,6 +65,15 @@ private:
   std::vector<framework::ref_ptr<stream_engine>> engines_;
 };
 
+/// A connecter (stream_connecter.cpp): connects without blocking, retries every RECONNECT_IVL
+/// with back-off, and starts an engine per connection, all attached to one session whose pipe
+/// the socket holds from connect() on. When the socket lets go with LINGER other than 0, it
+/// goes on (re)connecting while messages are queued, until they are written, LINGER runs out
+/// or the context terminates; meanwhile the context counts it as an open connection.
+///
+/// Threads: start() and stop() on the socket's thread; attempts on reactor timers; completions
+/// on the connecting descriptor's watch; engine_closed() on the engine's strand. mutex_ guards
+/// the state; timers are cancelled and watches removed outside it (their callbacks take it).
 class stream_connecter final : public endpoint_object {
 public:
   static framework::ref_ptr<stream_connecter> start(socket_base& s, const socket_options& o, resolver r,
@@ -74,20 +85,29 @@ private:
   void attempt() noexcept;
   std::string try_connect_locked() noexcept;  // "" on success (connecting), else why not
   void on_connect_ready() noexcept;
-  void retry_later(const std::string& why) noexcept;
+  void engine_closed(const std::string& why) noexcept;
+  /// Schedules the next attempt; false if there will be none (RECONNECT_IVL -1, runtime gone).
+  bool retry_later_locked(const std::string& why) noexcept;
+  void closed_attempt_locked(int fd, const std::string& why) noexcept;
+  /// Nothing more to do: gives up the session's queue. Call unlocked; idempotent.
+  void finish() noexcept;
 
   framework::ref_ptr<socket_base> sock_;
   socket_options opts_;
   resolver resolve_;
   std::string endpoint_;
   std::string address_;
-  std::mutex mutex_;  // attempts come from timers, completions from the watch
-  bool stopped_ = false;
+  framework::ref_ptr<stream_session> session_;
+  std::mutex mutex_;
+  bool stopped_ = false;    // the socket let go
+  bool lingering_ = false;  // stopped, still delivering (counted by the context)
+  bool finished_ = false;
   int fd_ = -1;  // connecting descriptor
   stream_address target_;
   framework::io_watch_handle watch_;
   framework::timer retry_timer_;
   framework::timer timeout_timer_;
+  framework::timer linger_timer_;
   int current_ivl_ = 0;
   framework::ref_ptr<stream_engine> engine_;
 };

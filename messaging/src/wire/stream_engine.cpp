@@ -30,14 +30,16 @@ bool sends_identity(socket_type t) noexcept {
 bool is_publisher(socket_type t) noexcept { return t == socket_type::pub || t == socket_type::xpub; }
 bool is_subscriber(socket_type t) noexcept { return t == socket_type::sub || t == socket_type::xsub; }
 
-std::uint64_t hwm_of(int hwm) noexcept { return hwm <= 0 ? 0 : static_cast<std::uint64_t>(hwm); }
+bool is_subscription(const message& m) noexcept {
+  return !m.empty() && (m.data()[0] == std::byte{1} || m.data()[0] == std::byte{0});
+}
 
 }  // namespace
 
-framework::ref_ptr<stream_engine> stream_engine::start(socket_base& sock, const socket_options& opts, int fd,
-                                                       std::string endpoint, bool initiated_here, closed_fn on_closed) {
-  framework::ref_ptr<stream_engine> e(
-      new stream_engine(sock, opts, fd, std::move(endpoint), initiated_here, std::move(on_closed)));
+framework::ref_ptr<stream_engine> stream_engine::start(const socket_options& opts, int fd,
+                                                       framework::ref_ptr<stream_session> session, closed_fn on_closed) {
+  socket_base& sock = session->sock();
+  framework::ref_ptr<stream_engine> e(new stream_engine(opts, fd, std::move(session), std::move(on_closed)));
   e->self_ = e;
   stream_engine* raw = e.get();
   try {
@@ -50,31 +52,27 @@ framework::ref_ptr<stream_engine> stream_engine::start(socket_base& sock, const 
     sock.ctx().engine_closed();
     throw;
   }
-  if (opts.handshake_ivl > 0) {
-    e->handshake_timer_ = sock.ctx().rt().io().after(std::chrono::milliseconds(opts.handshake_ivl), [e] {
-      e->tick_pending_.store(true, std::memory_order_release);
-      e->watch_.notify(framework::io_events::wakeup);
-    });
-  }
+  e->handshake_deadline_ = framework::clock::now() + std::chrono::milliseconds(opts.handshake_ivl);
+  if (opts.handshake_ivl > 0) e->handshake_timer_ = e->start_timer(std::chrono::milliseconds(opts.handshake_ivl), false);
   // The watch may run handle() on a worker before watch_ was assigned above: it waits for this.
   e->started_.store(true, std::memory_order_release);
   e->watch_.notify(framework::io_events::wakeup);  // send our greeting now
   return e;
 }
 
-stream_engine::stream_engine(socket_base& sock, const socket_options& opts, int fd, std::string endpoint,
-                             bool initiated_here, closed_fn on_closed)
-    : sock_(&sock),
+stream_engine::stream_engine(const socket_options& opts, int fd, framework::ref_ptr<stream_session> session,
+                             closed_fn on_closed)
+    : session_(std::move(session)),
+      sock_(session_->sock()),
       opts_(opts),
-      type_(sock.type()),
+      type_(sock_.type()),
       fd_(fd),
-      endpoint_(std::move(endpoint)),
-      initiated_here_(initiated_here),
+      endpoint_(session_->endpoint()),
       on_closed_(std::move(on_closed)),
       in_(in_capacity),
       decoder_(opts.maxmsgsize),
       last_input_(framework::clock::now()) {
-  sock.ctx().engine_opened();
+  sock_.ctx().engine_opened();
   const auto g = zmtp::encode_greeting({});
   out_.assign(g.begin(), g.end());
 }
@@ -83,8 +81,24 @@ stream_engine::~stream_engine() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+framework::timer stream_engine::start_timer(std::chrono::milliseconds after, bool periodic) {
+  // Timers only raise a flag and wake the strand; tick() does the work there.
+  framework::ref_ptr<stream_engine> self(this);
+  auto fn = [self] {
+    self->tick_pending_.store(true, std::memory_order_release);
+    self->watch_.notify(framework::io_events::wakeup);
+  };
+  auto& io = sock_.ctx().rt().io();
+  return periodic ? io.every(after, std::move(fn)) : io.after(after, std::move(fn));
+}
+
 void stream_engine::shutdown() noexcept {
   shutdown_requested_.store(true, std::memory_order_release);
+  watch_.notify(framework::io_events::wakeup);
+}
+
+void stream_engine::abort() noexcept {
+  abort_requested_.store(true, std::memory_order_release);
   watch_.notify(framework::io_events::wakeup);
 }
 
@@ -105,14 +119,13 @@ void stream_engine::handle(framework::io_events ev) noexcept {
 }
 
 void stream_engine::run_once() noexcept {
-  if (shutdown_requested_.load(std::memory_order_acquire)) {
-    // The socket let go of us: send what it left (linger), then go.
-    if (end_) {
-      pull_from_pipe();
-      if (!out_.empty() && sock_writable_) write_socket();
-    }
-    if (phase_ != phase::closed) close("socket closed", monitor_event::disconnected);
+  if (abort_requested_.load(std::memory_order_acquire)) {
+    close("linger expired: what was still queued is dropped", 0);
     return;
+  }
+  if (!lingering_ && shutdown_requested_.load(std::memory_order_acquire)) {
+    begin_linger();
+    if (phase_ == phase::closed) return;
   }
   if (tick_pending_.exchange(false, std::memory_order_acq_rel)) tick();
   if (phase_ == phase::closed) return;
@@ -120,23 +133,47 @@ void stream_engine::run_once() noexcept {
     end_->read_active = true;   // the socket queued messages for us...
     end_->write_active = true;  // ...or made room for ours
   }
-  for (int round = 0; round < 64; ++round) {
-    const std::size_t out_before = out_.size() - out_sent_;
+  // Rounds until nothing moves: no bytes read or written, no message taken from the pipe (a
+  // round that pulls and writes a whole batch leaves the buffers as it found them).
+  bool more = true;
+  for (int round = 0; round < 64 && more; ++round) {
+    const std::uint64_t before = progress_;
     const std::size_t in_before = in_end_ - in_begin_;
-    bool progress = false;
     if (!consume_input()) return;
     if (sock_readable_ && !have_held_ && in_begin_ == in_end_) {
       if (!read_socket()) return;
-      progress = progress || (in_end_ - in_begin_) != in_before;
       if (!consume_input()) return;
     }
     if (phase_ == phase::active) pull_from_pipe();
     if (phase_ == phase::closed) return;
     if (out_.size() > out_sent_ && sock_writable_ && !write_socket()) return;
-    progress = progress || (out_.size() - out_sent_) != out_before || (in_end_ - in_begin_) != in_before;
-    if (!progress) return;
+    more = progress_ != before || (in_end_ - in_begin_) != in_before;
   }
-  watch_.notify(framework::io_events::wakeup);  // more to do: let others run first
+  if (let_go_ && out_sent_ == out_.size()) {
+    // The socket closed its end and all it left has been written (linger done).
+    close("socket closed", 0);
+    return;
+  }
+  if (more) watch_.notify(framework::io_events::wakeup);  // more to do: let others run first
+}
+
+void stream_engine::begin_linger() noexcept {
+  lingering_ = true;
+  // Nothing can be queued for a connection whose pipe does not exist yet.
+  if (opts_.linger == 0 || (!end_ && !session_->persistent())) {
+    close("socket closed", 0);
+    return;
+  }
+  // Otherwise go on until the pipe ends (the socket closes its end after letting go of us).
+  if (opts_.linger > 0) {
+    try {
+      linger_timer_ = start_timer(std::chrono::milliseconds(opts_.linger), false);
+    } catch (...) {
+      close("socket closed (no timer for LINGER)", 0);
+      return;
+    }
+    linger_deadline_ = framework::clock::now() + std::chrono::milliseconds(opts_.linger);
+  }
 }
 
 bool stream_engine::read_socket() noexcept {
@@ -146,6 +183,7 @@ bool stream_engine::read_socket() noexcept {
     if (window.size() >= direct_read_threshold) {
       const ssize_t n = ::recv(fd_, window.data(), window.size(), 0);
       if (n > 0) {
+        ++progress_;
         last_input_ = framework::clock::now();
         if (decoder_.body_written(static_cast<std::size_t>(n)) == zmtp::decoder::status::frame_ready) {
           if (on_frame(decoder_.take_frame()) && end_) end_->flush();
@@ -167,6 +205,7 @@ bool stream_engine::read_socket() noexcept {
   in_begin_ = in_end_ = 0;
   const ssize_t n = ::recv(fd_, in_.data(), in_.size(), 0);
   if (n > 0) {
+    ++progress_;
     in_end_ = static_cast<std::size_t>(n);
     last_input_ = framework::clock::now();
     return true;
@@ -187,11 +226,16 @@ bool stream_engine::read_socket() noexcept {
 bool stream_engine::consume_input() noexcept {
   bool delivered = false;
   if (have_held_) {
-    if (!end_->check_write()) return true;  // still full: wait for room
-    end_->write(std::move(held_));
-    held_.clear();
+    if (end_->peer_closed()) {
+      held_.clear();  // the socket let go: nobody will read it
+    } else if (!end_->check_write()) {
+      return true;  // still full: wait for room
+    } else {
+      end_->write(std::move(held_));
+      held_.clear();
+      delivered = true;
+    }
     have_held_ = false;
-    delivered = true;
   }
   while (in_begin_ < in_end_ && phase_ != phase::closed && !have_held_) {
     if (phase_ == phase::greeting) {
@@ -300,10 +344,17 @@ bool stream_engine::on_frame(message&& m) noexcept {
     return phase_ == phase::active;
   }
   if (m.command()) return on_command(m);
+  if (is_publisher(type_) && !in_more_ && !m.more() && is_subscription(m)) {
+    // A ZMTP 3.0 peer subscribes with a message: the session remembers it as a command.
+    session_->got_subscription(m.data()[0] == std::byte{1},
+                               std::string_view(reinterpret_cast<const char*>(m.data()) + 1, m.size() - 1));
+  }
+  in_more_ = m.more();
   return deliver(std::move(m));
 }
 
 bool stream_engine::deliver(message&& m) noexcept {
+  if (end_->peer_closed()) return true;  // the socket let go: nobody will read it
   if (!end_->check_write()) {
     held_ = std::move(m);
     have_held_ = true;
@@ -317,6 +368,7 @@ bool stream_engine::on_command(const message& m) noexcept {
   auto cmd = zmtp::parse_command(m.bytes());
   if (auto* s = std::get_if<zmtp::subscribe_cmd>(&cmd)) {
     if (!is_publisher(type_)) return true;  // only publishers care
+    session_->got_subscription(true, s->topic);
     message sub(1 + s->topic.size());
     sub.data()[0] = std::byte{1};
     std::memcpy(sub.data() + 1, s->topic.data(), s->topic.size());
@@ -324,6 +376,7 @@ bool stream_engine::on_command(const message& m) noexcept {
   }
   if (auto* c = std::get_if<zmtp::cancel_cmd>(&cmd)) {
     if (!is_publisher(type_)) return true;
+    session_->got_subscription(false, c->topic);
     message unsub(1 + c->topic.size());
     unsub.data()[0] = std::byte{0};
     std::memcpy(unsub.data() + 1, c->topic.data(), c->topic.size());
@@ -334,11 +387,11 @@ bool stream_engine::on_command(const message& m) noexcept {
     if (p->ttl_deciseconds && !peer_ttl_ms_) {
       peer_ttl_ms_ = p->ttl_deciseconds * 100u;
       if (!heartbeat_timer_) {
-        framework::ref_ptr<stream_engine> self(this);
-        heartbeat_timer_ = sock_->ctx().rt().io().every(std::chrono::milliseconds(std::max(1u, peer_ttl_ms_ / 2)), [self] {
-          self->tick_pending_.store(true, std::memory_order_release);
-          self->watch_.notify(framework::io_events::wakeup);
-        });
+        try {
+          heartbeat_timer_ = start_timer(std::chrono::milliseconds(std::max(1u, peer_ttl_ms_ / 2)), true);
+        } catch (...) {
+          // The runtime is stopping: no TTL check.
+        }
       }
     }
     return true;
@@ -361,53 +414,59 @@ bool stream_engine::on_command(const message& m) noexcept {
 }
 
 void stream_engine::become_active(std::string peer_identity) noexcept {
-  try {
-    // a = ours (engine -> socket carries what we receive), b = the socket's.
-    pipe_ = make_pipe(hwm_of(opts_.rcvhwm), hwm_of(opts_.sndhwm), opts_.conflate, opts_.conflate);
-    end_ = &pipe_->a();
-    pipe_end& theirs = pipe_->b();
-    theirs.endpoint = endpoint_;
-    theirs.initiated_here = initiated_here_;
-    theirs.peer_routing_id = std::move(peer_identity);
-    end_->set_owner(framework::ref_ptr<pipe_owner>(this));
-    theirs.set_owner(framework::ref_ptr<pipe_owner>(sock_.get()));
-    theirs.send_attach();
-  } catch (...) {
+  end_ = session_->attach(*this, std::move(peer_identity));
+  if (!end_) {
     close("out of memory making the pipe", monitor_event::disconnected);
     return;
   }
   phase_ = phase::active;
   handshake_timer_.cancel();
-  sock_->emit_event(monitor_event::handshake_succeeded, 0, endpoint_);
+  sock_.emit_event(monitor_event::handshake_succeeded, 0, endpoint_);
+  // A subscriber tells a new publisher everything it subscribed to before (a reconnect keeps
+  // the pipe, so the socket does not know); what the pipe still holds follows.
+  if (is_subscriber(type_)) {
+    for (const std::string& topic : session_->sent_subscriptions()) {
+      if (peer_minor_ >= 1) {
+        queue_frame(zmtp::encode_subscribe(topic));
+      } else {
+        message m(1 + topic.size());
+        m.data()[0] = std::byte{1};
+        if (!topic.empty()) std::memcpy(m.data() + 1, topic.data(), topic.size());
+        queue_frame(m);
+      }
+    }
+  }
   if (opts_.heartbeat_ivl > 0) {
-    framework::ref_ptr<stream_engine> self(this);
-    heartbeat_timer_ = sock_->ctx().rt().io().every(std::chrono::milliseconds(opts_.heartbeat_ivl), [self] {
-      self->tick_pending_.store(true, std::memory_order_release);
-      self->watch_.notify(framework::io_events::wakeup);
-    });
+    try {
+      heartbeat_timer_ = start_timer(std::chrono::milliseconds(opts_.heartbeat_ivl), true);
+    } catch (...) {
+    }
   }
 }
 
 void stream_engine::pull_from_pipe() noexcept {
-  if (!end_) return;
+  if (!end_ || let_go_) return;
   while (out_.size() - out_sent_ < out_batch) {
     message m;
     const read_result r = end_->read(m);
     if (r == read_result::empty) return;
     if (r == read_result::ended) {
-      // The socket closed its end: what it left has been taken; close once it is sent.
-      shutdown_requested_.store(true, std::memory_order_release);
-      watch_.notify(framework::io_events::wakeup);
+      // The socket closed its end: what it left has been taken; close once it is written.
+      let_go_ = true;
       return;
     }
-    if (is_subscriber(type_) && peer_minor_ >= 1 && !out_more_ && !m.more() && !m.empty() &&
-        (m.data()[0] == std::byte{1} || m.data()[0] == std::byte{0})) {
-      // ZMTP 3.1 carries subscriptions as commands; 3.0 peers get the message as it is.
+    if (is_subscriber(type_) && !out_more_ && !m.more() && is_subscription(m)) {
+      const bool subscribe = m.data()[0] == std::byte{1};
       const std::string_view topic(reinterpret_cast<const char*>(m.data()) + 1, m.size() - 1);
-      queue_frame(m.data()[0] == std::byte{1} ? zmtp::encode_subscribe(topic) : zmtp::encode_cancel(topic));
-      continue;
+      session_->sent_subscription(subscribe, topic);
+      // ZMTP 3.1 carries subscriptions as commands; 3.0 peers get the message as it is.
+      if (peer_minor_ >= 1) {
+        queue_frame(subscribe ? zmtp::encode_subscribe(topic) : zmtp::encode_cancel(topic));
+        continue;
+      }
     }
     out_more_ = m.more();
+    ++progress_;
     queue_frame(m);
   }
 }
@@ -431,6 +490,7 @@ bool stream_engine::write_socket() noexcept {
   while (out_sent_ < out_.size()) {
     const ssize_t n = ::send(fd_, out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL);
     if (n > 0) {
+      ++progress_;
       out_sent_ += static_cast<std::size_t>(n);
       continue;
     }
@@ -449,9 +509,14 @@ bool stream_engine::write_socket() noexcept {
 
 void stream_engine::tick() noexcept {
   const auto now = framework::clock::now();
+  if (lingering_ && opts_.linger > 0 && now >= linger_deadline_) {
+    close("linger expired: what was still queued is dropped", 0);
+    return;
+  }
   if (phase_ != phase::active) {
-    close("handshake not completed within " + std::to_string(opts_.handshake_ivl) + " ms",
-          monitor_event::handshake_failed_no_detail);
+    if (opts_.handshake_ivl > 0 && now >= handshake_deadline_)
+      close("handshake not completed within " + std::to_string(opts_.handshake_ivl) + " ms",
+            monitor_event::handshake_failed_no_detail);
     return;
   }
   const auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_input_).count();
@@ -474,30 +539,34 @@ void stream_engine::close(const std::string& reason, int event) noexcept {
   const bool was_active = phase_ == phase::active;
   phase_ = phase::closed;
   // Our own side closing is routine; anything else is worth a line.
-  const bool routine = shutdown_requested_.load(std::memory_order_acquire);
-  framework::log(routine ? framework::log_level::debug : was_active ? framework::log_level::info : framework::log_level::warning,
+  framework::log(event == 0 ? framework::log_level::debug
+                 : was_active ? framework::log_level::info
+                              : framework::log_level::warning,
                  endpoint_ + ": connection closed: " + reason);
-  sock_->emit_event(event, 0, endpoint_);
-  if (event != monitor_event::disconnected && was_active) sock_->emit_event(monitor_event::disconnected, 0, endpoint_);
+  if (event != 0) {
+    // As libzmq: the reason (a failed handshake), then DISCONNECTED with the descriptor. Our
+    // own side closing (close, disconnect, unbind) reports nothing here.
+    if (event != monitor_event::disconnected) sock_.emit_event(event, 0, endpoint_);
+    sock_.emit_event(monitor_event::disconnected, fd_, endpoint_);
+  }
   watch_.stop();  // not remove(): pipe events and timers may still call watch_.notify()
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   handshake_timer_.cancel();
   heartbeat_timer_.cancel();
+  linger_timer_.cancel();
   if (end_) {
-    // What we received stays readable; what the socket queued for this peer dies with the
-    // pipe (RFC 28/30: a disconnected peer's queue is destroyed).
-    end_->close(false);
+    session_->detach(out_more_, let_go_);
     end_ = nullptr;
   }
-  pipe_.reset();
   held_.clear();
+  have_held_ = false;
   out_.clear();
   if (on_closed_) {
     auto fn = std::move(on_closed_);
     fn(reason, was_active);
   }
-  sock_->ctx().engine_closed();
+  sock_.ctx().engine_closed();
 }
 
 }  // namespace troupe::messaging::internal

@@ -3,10 +3,12 @@
 // entirely in the strand of its descriptor's reactor watch (readiness, pipe events and timers
 // all funnel into that one handler), so it never runs on two threads at once and needs no lock.
 //
-// Life: greeting -> READY exchange (socket types checked, peer Identity learnt) -> a pipe to
-// the socket is made and handed to it -> messages both ways, commands handled here
-// (SUBSCRIBE/CANCEL <-> subscription messages, PING/PONG) -> closed, for a reason that is
-// logged and sent to the monitor. A protocol violation closes this connection only.
+// Life: greeting -> READY exchange (socket types checked, peer Identity learnt) -> attached to
+// its session (wire/session.hpp), whose pipe joins it to the socket -> messages both ways,
+// commands handled here (SUBSCRIBE/CANCEL <-> subscription messages, PING/PONG) -> closed, for
+// a reason that is logged and sent to the monitor. A protocol violation closes this connection
+// only. When the socket lets go (close, disconnect, unbind) the engine keeps reading its pipe
+// and writing until the pipe has ended and everything is written, or LINGER runs out.
 
 #include <troupe/framework/reactor.hpp>
 #include <troupe/framework/timer.hpp>
@@ -14,6 +16,7 @@
 
 #include "pipe/pipe.hpp"
 #include "socket_options.hpp"
+#include "wire/session.hpp"
 #include "zmtp/decoder.hpp"
 
 #include <functional>
@@ -32,11 +35,15 @@ public:
 
   /// Takes ownership of the connected, non-blocking descriptor `fd`. `opts` is a snapshot of
   /// the socket's options taken on its thread.
-  static framework::ref_ptr<stream_engine> start(socket_base& sock, const socket_options& opts, int fd,
-                                                 std::string endpoint, bool initiated_here, closed_fn on_closed);
+  static framework::ref_ptr<stream_engine> start(const socket_options& opts, int fd,
+                                                 framework::ref_ptr<stream_session> session, closed_fn on_closed);
 
-  /// Any thread: closes the connection (the socket is going away or disconnecting).
+  /// Any thread: the socket is letting go (close, disconnect, unbind). With LINGER 0, or with
+  /// nothing that could be queued yet, the connection closes now; otherwise it delivers what
+  /// the socket left, for at most LINGER ms if positive.
   void shutdown() noexcept;
+  /// Any thread: closes now, dropping whatever is still queued (LINGER ran out).
+  void abort() noexcept;
 
   void on_pipe_event(pipe_end& end, pipe_event ev) noexcept override;
   ~stream_engine() override;
@@ -44,8 +51,7 @@ public:
 private:
   enum class phase { greeting, ready, active, closed };
 
-  stream_engine(socket_base& sock, const socket_options& opts, int fd, std::string endpoint, bool initiated_here,
-                closed_fn on_closed);
+  stream_engine(const socket_options& opts, int fd, framework::ref_ptr<stream_session> session, closed_fn on_closed);
 
   void handle(framework::io_events ev) noexcept;
   void run_once() noexcept;
@@ -59,15 +65,19 @@ private:
   void queue_frame(const message& m) noexcept;
   bool write_socket() noexcept;
   void become_active(std::string peer_identity) noexcept;
+  void begin_linger() noexcept;
+  /// `monitor_event` 0: our own side closed (no event). Any other is followed by DISCONNECTED,
+  /// as libzmq does.
   void close(const std::string& reason, int monitor_event) noexcept;
   void tick() noexcept;
+  framework::timer start_timer(std::chrono::milliseconds after, bool periodic);
 
-  framework::ref_ptr<socket_base> sock_;
+  framework::ref_ptr<stream_session> session_;
+  socket_base& sock_;  // kept alive by session_
   socket_options opts_;
   socket_type type_;
   int fd_;
-  std::string endpoint_;
-  bool initiated_here_;
+  const std::string& endpoint_;  // the session's
   closed_fn on_closed_;
   framework::io_watch_handle watch_;
   framework::ref_ptr<stream_engine> self_;  // keeps us alive while the connection is open
@@ -76,10 +86,14 @@ private:
   std::uint8_t peer_minor_ = 0;
   bool sock_readable_ = true;  // edge-triggered: assume ready until EAGAIN
   bool sock_writable_ = true;
+  std::uint64_t progress_ = 0;  // bumped per read, write and message pulled: run_once's rounds
   std::atomic<bool> started_{false};  // start() has set watch_ and the timers
   std::atomic<bool> wake_pending_{false};
   std::atomic<bool> tick_pending_{false};
   std::atomic<bool> shutdown_requested_{false};
+  std::atomic<bool> abort_requested_{false};
+  bool lingering_ = false;  // shutdown seen (strand)
+  bool let_go_ = false;     // our pipe read `ended`: the socket closed its end (strand)
 
   // Input.
   std::vector<std::byte> in_;
@@ -88,19 +102,21 @@ private:
   message held_;           // a message part waiting for room in the pipe
   bool have_held_ = false;
   framework::clock::time_point last_input_;
+  framework::clock::time_point handshake_deadline_;
+  framework::clock::time_point linger_deadline_;
   std::uint32_t peer_ttl_ms_ = 0;
 
   // Output.
   std::vector<std::byte> out_;
   std::size_t out_sent_ = 0;
   bool out_more_ = false;  // inside a multipart message from the pipe
+  bool in_more_ = false;   // inside a multipart message from the peer
 
-  // The pipe to the socket (after the handshake).
-  framework::ref_ptr<pipe> pipe_;
-  pipe_end* end_ = nullptr;  // our end
+  pipe_end* end_ = nullptr;  // our end of the session's pipe, once attached
 
   framework::timer handshake_timer_;
   framework::timer heartbeat_timer_;
+  framework::timer linger_timer_;
 };
 
 }  // namespace troupe::messaging::internal

@@ -45,7 +45,8 @@ struct poll_event {
 ///
 /// A socket is `in` when readable() says so (a whole message is there: parts are published
 /// together) and `out` when writable() does (a send would not block: room below the HWM, or a
-/// type that drops instead). A descriptor is checked with poll(2).
+/// type that drops instead; a ROUTER with ROUTER_MANDATORY while some peer has room, as libzmq;
+/// an XPUB with XPUB_NODROP while no subscriber is full). A descriptor is checked with poll(2).
 ///
 /// Waiting never spins and never sleeps in a loop: each socket is handed a one-shot
 /// framework::waiter that its next event notifies, and each descriptor is watched by the
