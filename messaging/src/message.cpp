@@ -1,5 +1,7 @@
 #include <troupe/messaging/message.hpp>
 
+#include "body_pool.hpp"
+
 #include <new>
 
 namespace troupe::messaging {
@@ -8,6 +10,7 @@ namespace troupe::messaging {
 // block; for adopted buffers `fn` frees them.
 struct message::body {
   std::atomic<std::uint32_t> refs;
+  std::uint8_t size_class;  // body_pool's, for blocks we allocate
   free_fn fn;
   void* hint;
 };
@@ -18,8 +21,9 @@ message::message(std::size_t size) : flags_(0) {
     small_size_ = static_cast<std::uint8_t>(size);
     return;
   }
-  void* block = ::operator new(sizeof(body) + size);
-  auto* b = new (block) body{{1}, nullptr, nullptr};
+  std::uint8_t size_class = 0;
+  void* block = internal::body_pool::allocate(sizeof(body) + size, size_class);
+  auto* b = new (block) body{{1}, size_class, nullptr, nullptr};
   kind_ = kind_shared;
   small_size_ = 0;
   large_.owner = b;
@@ -32,7 +36,7 @@ message::message(const void* data, std::size_t size) : message(size) {
 }
 
 message::message(void* data, std::size_t size, free_fn fn, void* hint) : flags_(0) {
-  auto* b = new body{{1}, fn, hint};
+  auto* b = new body{{1}, internal::body_pool::unpooled, fn, hint};
   kind_ = kind_shared;
   small_size_ = 0;
   large_.owner = b;
@@ -58,8 +62,9 @@ void message::release_body() noexcept {
     b->fn(large_.data, b->hint);
     delete b;
   } else {
+    const std::uint8_t size_class = b->size_class;
     b->~body();
-    ::operator delete(static_cast<void*>(b));
+    internal::body_pool::free(b, size_class);
   }
 }
 

@@ -1,6 +1,7 @@
 #include "socket_base.hpp"
 
 #include "context_core.hpp"
+#include "spin_wait.hpp"
 #include "transport/registry.hpp"
 
 #include <troupe/framework/fiber.hpp>
@@ -9,15 +10,8 @@
 
 #include <cstring>
 #include <utility>
-#include <immintrin.h>
 
 namespace troupe::messaging::internal {
-
-namespace {
-// How long a thread spins on an empty socket before parking. Parking and waking costs
-// ~20-25 us here; a peer that answers within this window is met without a sleep.
-constexpr auto spin_window = std::chrono::microseconds(25);
-}  // namespace
 
 socket_base::socket_base(context_core& ctx, socket_type type) : ctx_(&ctx), type_(type) {
   ctx.add_socket(*this);
@@ -180,18 +174,15 @@ op_result socket_base::xrecv(message&) {
 }
 
 op_result socket_base::spin_recv(message& m) {
-  // Look at the pipes without putting them to sleep for a short while; then one last look
-  // that does put them to sleep, so that writers wake us from now on.
-  const auto until = framework::clock::now() + spin_window;
+  // Look at the pipes without putting them to sleep for a while; then one last look that does
+  // put them to sleep, so that writers wake us from now on.
   may_sleep_ = false;
   op_result r = op_result::again;
-  for (unsigned i = 1;; ++i) {
+  spin_until([&] {
     process_events();
     r = xrecv(m);
-    if (r == op_result::done) break;
-    _mm_pause();
-    if ((i & 15) == 0 && framework::clock::now() >= until) break;
-  }
+    return r == op_result::done;
+  });
   may_sleep_ = true;
   if (r != op_result::done) r = xrecv(m);
   return r;
@@ -199,15 +190,9 @@ op_result socket_base::spin_recv(message& m) {
 
 bool socket_base::wait_for_activity(const std::optional<framework::clock::time_point>& deadline, bool spin) {
   if (pending_.load(std::memory_order_acquire)) return true;
-  if (spin && !framework::this_fiber::inside()) {
-    // Spin briefly: a peer on the other core often answers within a few microseconds.
-    const auto until = framework::clock::now() + spin_window;
-    for (unsigned i = 1;; ++i) {
-      if (pending_.load(std::memory_order_acquire)) return true;
-      _mm_pause();
-      if ((i & 63) == 0 && framework::clock::now() >= until) break;
-    }
-  }
+  if (spin && !framework::this_fiber::inside() &&
+      spin_until([&] { return pending_.load(std::memory_order_acquire); }))
+    return true;
   framework::waiter w;
   {
     std::lock_guard lock(mutex_);
