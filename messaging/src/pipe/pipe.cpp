@@ -208,8 +208,11 @@ read_result pipe_end::read(message& out, bool may_sleep) noexcept {
   in_multipart_in_ = out.more();
   if (!in_multipart_in_) {
     ++msgs_read_;
+    // Publish progress every `lwm` messages (a counter, not a division per message; `>=`
+    // because rebind() may lower lwm below the count).
     const std::uint64_t lwm = d.lwm.load(std::memory_order_relaxed);
-    if (lwm && msgs_read_ % lwm == 0) {
+    if (lwm && ++read_since_publish_ >= lwm) {
+      read_since_publish_ = 0;
       d.read_published.store(msgs_read_, std::memory_order_seq_cst);
       if (d.writer_blocked.load(std::memory_order_seq_cst) && d.writer_blocked.exchange(false))
         notify_peer(pipe_event::writable);

@@ -122,6 +122,7 @@ private:
   bool in_multipart_out_ = false;
   // reader state
   std::uint64_t msgs_read_ = 0;
+  std::uint64_t read_since_publish_ = 0;  // whole messages read since read_published was set
   bool in_multipart_in_ = false;
 };
 
