@@ -676,12 +676,10 @@ TEST_SUITE("spec-reqrep") {
   }
 
   // Not a SHALL clause, but the SHALL above makes it matter: the identity of a peer reached by a
-  // connect made before the peer bound. may_fail: troupe's inproc connect-before-bind keeps
-  // the identity generated at connect time and never takes the peer's ROUTING_ID, so the
-  // ROUTER sees a generated identity and a reply addressed to the peer's own identity is
-  // dropped (libzmq passes the binder's routing id when it completes a pending inproc connect).
+  // connect made before the peer bound (a ROUTER's pending connect makes its pipe at the bind,
+  // when the binder's ROUTING_ID is known, as libzmq).
   TEST_CASE("ROUTER: 'SHOULD allow the peer to specify its identity explicitly' - also when the ROUTER "
-            "connected before the peer bound" * doctest::may_fail()) {
+            "connected before the peer bound") {
     FOR_EACH_TRANSPORT(t) {
       msg::context ctx;
       msg::socket router(ctx, socket_type::router);
