@@ -10,8 +10,14 @@ namespace troupe::messaging::internal::body_pool {
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool enabled = false;  // let ASan see every free
+#if defined(__SANITIZE_ADDRESS__)  // g++
+constexpr bool enabled = false;     // let ASan see every free
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)  // clang
+constexpr bool enabled = false;
+#else
+constexpr bool enabled = true;
+#endif
 #else
 constexpr bool enabled = true;
 #endif
@@ -59,8 +65,8 @@ struct depot_class {
 // Never destroyed: threads may exit (and return their magazines) after static destruction.
 depot_class* const depot = new depot_class[class_count];
 
-void release_blocks(magazine* m, int c) noexcept {
-  for (std::size_t i = 0; i != m->count; ++i) ::operator delete(m->blocks[i], class_bytes(c));
+void release_blocks(magazine* m) noexcept {
+  for (std::size_t i = 0; i != m->count; ++i) ::operator delete(m->blocks[i]);
   m->count = 0;
 }
 
@@ -86,7 +92,7 @@ magazine* trade_full(magazine* m, int c) noexcept {
     }
   }
   if (spill) {
-    release_blocks(spill, c);
+    release_blocks(spill);
     if (!got) return spill;
     delete spill;
   }
@@ -166,7 +172,7 @@ void free_pooled(void* block, int c) noexcept {
   if (!s) {
     s = new (std::nothrow) magazine;
     if (!s) {
-      ::operator delete(block, class_bytes(c));
+      ::operator delete(block);
       return;
     }
   }

@@ -8,10 +8,12 @@
 namespace troupe::messaging::internal::zmtp {
 namespace {
 
+// ASCII case folding of letters only: a peer's name may hold any byte ('-' is not CR).
+char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 bool iequal(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);  // ASCII letters only in property names
-         });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::string_view as_text(std::span<const std::byte> b) noexcept {

@@ -125,6 +125,7 @@ decoder::result decoder::decode(std::span<const std::byte> in) noexcept {
 }
 
 message decoder::take_frame() noexcept {
+  if (state_ != state::done) return message{};  // no frame; a failed decoder stays failed
   state_ = state::flags;
   return std::move(ready_);
 }
@@ -137,6 +138,7 @@ std::span<std::byte> decoder::body_window(std::size_t max_chunk) noexcept {
 }
 
 decoder::status decoder::body_written(std::size_t n) noexcept {
+  if (state_ == state::failed) return status::failed;
   filled_ += n;
   if (filled_ == body_size_) {
     finish_body();

@@ -47,13 +47,15 @@ public:
   /// Consumes bytes up to the end of one frame.
   result decode(std::span<const std::byte> in) noexcept;
 
-  /// The finished frame (MORE and command flags set on it).
+  /// The finished frame (MORE and command flags set on it); an empty part if none is
+  /// finished. A failed decoder stays failed.
   message take_frame() noexcept;
 
   /// While in a large body: where the next bytes of it may be read directly (never more
   /// than the body still needs, at most `max_chunk`); empty otherwise.
   std::span<std::byte> body_window(std::size_t max_chunk = 1 << 20) noexcept;
   /// `n` bytes were put in the body_window(); may complete the frame (then frame_ready).
+  /// After a protocol error: failed, whatever `n`.
   status body_written(std::size_t n) noexcept;
 
   const std::string& error() const noexcept { return error_; }
