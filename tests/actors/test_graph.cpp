@@ -219,7 +219,7 @@ struct exclusive : ta::handler_actor {
 
 }  // namespace
 
-TEST_CASE("graph: an actor never runs concurrently with itself (fan-in of three sources and a timer)") {
+TEST_CASE("graph: an actor never runs concurrently with itself (fan-in of three sources plus a timer)") {
   fixture f;
   g_inside = 0;
   g_overlaps = 0;
@@ -234,7 +234,7 @@ TEST_CASE("graph: an actor never runs concurrently with itself (fan-in of three 
   CHECK(g_overlaps == 0);
 }
 
-TEST_CASE("graph: counters are JSON, readable while the graph runs") {
+TEST_CASE("graph: counters are JSON and readable while the graph runs") {
   fixture f;
   int_source::sent = 0;
   counting_sink::got = 0;

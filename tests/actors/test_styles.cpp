@@ -83,7 +83,7 @@ struct json_sink : ta::fiber_actor {
 
 }  // namespace
 
-TEST_CASE("styles: handler-style stages between a fiber source and a sink, typed values, end of stream") {
+TEST_CASE("styles: handler-style stages between a fiber source and a sink with typed values and end of stream") {
   fixture f;
   g_totals.count = 0;
   g_totals.seq_sum = 0;
@@ -195,7 +195,7 @@ struct gated_sink : ta::fiber_actor {
 
 }  // namespace
 
-TEST_CASE("styles: back-pressure blocks a fast PUSH producer at the HWMs, then all arrives") {
+TEST_CASE("styles: back-pressure blocks a fast PUSH producer at the HWMs and then all arrives") {
   fixture f;
   g_gate = false;
   g_sent = 0;
