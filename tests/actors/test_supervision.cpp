@@ -119,7 +119,7 @@ TEST_CASE("supervision: exceeding the restart limit stops the graph with a clear
   CHECK(g.counters()["bad"]["failures"] == 3);
 }
 
-TEST_CASE("supervision: policy stop stops only that actor; downstream sees its end of stream") {
+TEST_CASE("supervision: policy stop stops only that actor and downstream sees its end of stream") {
   fixture f;
   log_capture logs;
   struct relay_fails : ta::handler_actor {
