@@ -1,5 +1,5 @@
 # Every ```cpp block in the documentation pages below is a complete program. Each one is
-# extracted at configure time, built against troupe::messaging and troupe::framework with the
+# extracted at configure time, built against troupe::actors, troupe::messaging and troupe::framework with the
 # project's warnings, and run as a CTest test (label "docs"), so the docs cannot drift from the
 # headers. A fragment that is not a whole program must use another fence (```text, ```cmake).
 #
@@ -34,7 +34,7 @@ function(troupe_doc_examples page id exe_prefix)
     set(source ${CMAKE_CURRENT_BINARY_DIR}/docs_examples/${name}.cpp)
     file(CONFIGURE OUTPUT ${source} CONTENT "${code}" @ONLY)  # rewritten only when changed
     add_executable(${name} ${source})
-    target_link_libraries(${name} PRIVATE troupe::messaging troupe::framework)
+    target_link_libraries(${name} PRIVATE troupe::actors troupe::messaging troupe::framework)
     troupe_warnings(${name})
     add_test(NAME docs.${id}.example_${index} COMMAND ${name})
     set_tests_properties(docs.${id}.example_${index} PROPERTIES LABELS "docs" TIMEOUT 60)

@@ -1,0 +1,8 @@
+#pragma once
+/// Everything of the actor layer.
+
+#include <troupe/actors/actor.hpp>
+#include <troupe/actors/codec.hpp>
+#include <troupe/actors/graph.hpp>
+#include <troupe/actors/port.hpp>
+#include <troupe/actors/registry.hpp>

@@ -1,0 +1,118 @@
+#pragma once
+/// Graphs: actors spawned by type, wired port to port, started, drained and stopped.
+
+#include <troupe/actors/registry.hpp>
+#include <troupe/framework/ref_counted.hpp>
+#include <troupe/messaging/context.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace troupe::actors {
+
+namespace internal { class graph_core; }
+
+/// Misuse or bad configuration of a graph; the message names the actor and port concerned.
+struct graph_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// How an actor is spawned.
+struct spawn_options {
+  /// Given to every replica as params().
+  nlohmann::json params = nlohmann::json::object();
+  /// N > 1 spawns a load-balanced pool "name[0]" .. "name[N-1]": connecting a PUSH output to
+  /// "name.port" connects it to every replica's port, so the PUSH balances over them.
+  int replicas = 1;
+  supervision policy{};
+  /// Handler style: messages taken per run before yielding to other actors.
+  int batch = 64;
+};
+
+/// How to stop.
+enum class stop_mode {
+  drain,  ///< sources stop producing; each stage finishes what is queued for it, then stops
+  hard,   ///< every actor stops now; queued messages are dropped
+};
+
+/// How a run or a stop ended.
+struct stop_report {
+  /// Every actor finished within the time given.
+  bool finished = false;
+  /// The bound was hit (then `unfinished` names who was still running).
+  bool timed_out = false;
+  std::vector<std::string> unfinished;
+  /// Set when supervision escalated (an actor exceeded its restart limit): names the actor
+  /// and the reason. Also set on other fatal failures.
+  std::string error;
+  bool ok() const noexcept { return finished && !timed_out && error.empty(); }
+};
+
+/// A graph of actors in one process, on one messaging context (and so one runtime).
+///
+/// Addresses: "actor.port", where actor is a name given to spawn() (a whole pool) or one
+/// replica ("work[1]"). Ports are sockets bound at `inproc://<graph>/<actor>/<port>`.
+/// Links: connect() makes the input's socket connect to the output's endpoint, so messages
+/// only ever travel through sockets.
+///
+/// Building (spawn, connect, subscribe, start) is for one thread; stop(), wait(), counters()
+/// are thread-safe but must not be called from inside an actor (they block). Destroying a
+/// running graph stops it hard. The context (and its runtime) must outlive the graph.
+class graph {
+public:
+  graph(messaging::context& ctx, std::string name, const registry& types = registry::global());
+  ~graph();
+  graph(const graph&) = delete;
+  graph& operator=(const graph&) = delete;
+
+  const std::string& name() const noexcept;
+
+  /// Spawns actor(s) of the registered type `type`. Throws graph_error for an unknown type, a
+  /// duplicate or malformed name, or replicas < 1.
+  void spawn(std::string name, std::string_view type, spawn_options o = {});
+  /// Spawns actor(s) of type T without registering it (its type name is `name`'s).
+  template <class T>
+  void spawn(std::string name, spawn_options o = {}) {
+    actor_type t = describe<T>(name);
+    spawn_type(std::move(name), std::move(t), std::move(o));
+  }
+
+  /// Links an output to an input: PUSH→PULL, or PUB→SUB receiving everything. Throws
+  /// graph_error naming both ends for an unknown actor or port, an input used as an output
+  /// (or the reverse), or a PUSH output to a SUB input / PUB output to a PULL input.
+  void connect(std::string_view from, std::string_view to);
+  /// Links a PUB output to a SUB input that receives only messages whose first part starts
+  /// with one of `topics` (key-partitioning: give each shard its keys).
+  void subscribe(std::string_view from, std::string_view to, const std::vector<std::string>& topics);
+  /// The endpoint of "actor.port" (one actor, not a pool), for sockets outside the graph.
+  std::string endpoint(std::string_view address) const;
+
+  /// Checks that every required port is linked (graph_error naming the first that is not),
+  /// then starts every actor. Once only.
+  void start();
+  /// Waits until every actor has finished (sources that returned, their stages drained), or an
+  /// escalation stopped the graph, or `timeout` passed (then `timed_out`; nothing is stopped).
+  stop_report wait(std::chrono::milliseconds timeout);
+  /// Stops (see stop_mode) and waits at most `timeout`. A drain that times out becomes a hard
+  /// stop (given one more `timeout`); the report says so. Never hangs on a well-behaved actor;
+  /// a fiber actor stuck outside troupe's calls is named in `unfinished`. Idempotent.
+  stop_report stop(stop_mode mode = stop_mode::drain, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  /// Per-actor counters, readable while the graph runs:
+  /// {"actor": {"type", "style", "state", "in", "out", "held", "busy_us", "restarts",
+  ///  "failures", "ports": {"port": count, ...}}, ...}.
+  nlohmann::json counters() const;
+  /// Names of the actors (replicas by their own names), in spawn order.
+  std::vector<std::string> actors() const;
+
+private:
+  void spawn_type(std::string name, actor_type t, spawn_options o);
+  framework::ref_ptr<internal::graph_core> core_;
+};
+
+}  // namespace troupe::actors

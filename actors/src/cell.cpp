@@ -1,0 +1,407 @@
+// A running actor: the handler-style run loop (a strand), the fiber-style body, timers,
+// supervision and the finish that tells downstream actors and the graph.
+#include "cell.hpp"
+
+#include "graph_core.hpp"
+
+#include <troupe/framework/fiber.hpp>
+#include <troupe/framework/log.hpp>
+#include <troupe/framework/reactor.hpp>
+#include <troupe/framework/runtime.hpp>
+
+#include <algorithm>
+
+namespace troupe::actors::internal {
+
+namespace fw = troupe::framework;
+using fw::clock;
+
+thread_local cell* cell::constructing = nullptr;
+
+namespace {
+
+std::string describe_exception(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+std::uint64_t ns_since(clock::time_point t0) noexcept {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - t0).count());
+}
+
+}  // namespace
+
+cell::cell(graph_core& g, const actor_type& type, std::string name, const spawn_options& o)
+    : strand(g.ctx.runtime().exec()),
+      graph_(&g),
+      graph_ref_(&g),
+      type_(&type),
+      name_(std::move(name)),
+      params_(o.params),
+      policy_(o.policy),
+      batch_(std::max(1, o.batch)) {
+  for (const port_spec& spec : type.ports) {
+    std::string ep = "inproc://" + g.name + "/" + name_ + "/" + spec.name;
+    if (is_input(spec.kind)) {
+      inputs_.push_back(std::make_unique<input>(*this, g.ctx, spec, std::move(ep)));
+    } else {
+      outputs_.push_back(std::make_unique<output>(*this, g.ctx, spec, std::move(ep)));
+    }
+  }
+}
+
+cell::~cell() = default;
+
+input* cell::find_input(std::string_view port) noexcept {
+  for (auto& p : inputs_)
+    if (p->name() == port) return p.get();
+  return nullptr;
+}
+
+output* cell::find_output(std::string_view port) noexcept {
+  for (auto& p : outputs_)
+    if (p->name() == port) return p.get();
+  return nullptr;
+}
+
+port* cell::find_port(std::string_view port) noexcept {
+  if (input* i = find_input(port)) return i;
+  return find_output(port);
+}
+
+void cell::add_upstream(cell& up) {
+  if (std::find(up.downstream_.begin(), up.downstream_.end(), this) != up.downstream_.end()) return;
+  up.downstream_.push_back(this);
+  ++upstream_total_;
+  upstream_pending_.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool cell::inputs_closed() const noexcept {
+  if (upstream_total_ > 0) return upstream_pending_.load(std::memory_order_acquire) == 0;
+  return stopping();
+}
+
+// ---- lifecycle ----
+
+void cell::start() {
+  // Every port's socket wakes the actor: readable inputs, writable outputs.
+  auto hook = [self = fw::ref_ptr<cell>(this)] { self->wake(); };
+  for (auto& p : inputs_) p->sock_.on_signal(hook);
+  for (auto& p : outputs_) p->sock_.on_signal(hook);
+  phase_.store(phase::running, std::memory_order_release);
+  if (style() == actor_style::handler) {
+    schedule();
+  } else {
+    graph_->ctx.runtime().spawn([self = fw::ref_ptr<cell>(this)] { self->run_fiber(); });
+  }
+}
+
+void cell::request_stop(bool hard) noexcept {
+  if (hard) hard_.store(true, std::memory_order_release);
+  stop_requested_.store(true, std::memory_order_release);
+  wake();
+}
+
+void cell::discard() noexcept {
+  for (auto& p : inputs_) p->sock_.close();
+  for (auto& p : outputs_) p->sock_.close();
+}
+
+void cell::wake() noexcept {
+  if (style() == actor_style::handler) {
+    schedule();
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  if (parked_) {
+    parked_->notify();
+    parked_.reset();
+  } else {
+    woken_ = true;
+  }
+}
+
+void cell::park(const clock::time_point* deadline) {
+  fw::waiter w;
+  bool must_wait = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (woken_) {
+      woken_ = false;
+    } else {
+      parked_ = w;
+      must_wait = true;
+    }
+  }
+  if (must_wait) {
+    busy_ns_.fetch_add(ns_since(resumed_), std::memory_order_relaxed);
+    try {
+      if (deadline) {
+        w.wait_until(*deadline);
+      } else {
+        w.wait();
+      }
+    } catch (...) {
+      std::lock_guard lock(mutex_);
+      parked_.reset();
+      throw;
+    }
+    resumed_ = clock::now();
+    std::lock_guard lock(mutex_);
+    parked_.reset();  // a timeout leaves it set
+  }
+  run_fired();
+}
+
+// ---- timers ----
+
+fw::timer cell::add_timer(std::chrono::milliseconds d, bool periodic, std::function<void()> fn) {
+  auto f = std::make_shared<std::function<void()>>(std::move(fn));
+  auto cb = [self = fw::ref_ptr<cell>(this), f] {
+    {
+      std::lock_guard lock(self->mutex_);
+      self->fired_.push_back(f);
+    }
+    self->wake();
+  };
+  fw::reactor& io = graph_->ctx.runtime().io();
+  fw::timer t = periodic ? io.every(d, std::move(cb)) : io.after(d, std::move(cb));
+  std::lock_guard lock(mutex_);
+  std::erase_if(timers_, [](const fw::timer& x) { return !x.active(); });
+  timers_.push_back(t);
+  return t;
+}
+
+void cell::run_fired() {
+  {
+    std::lock_guard lock(mutex_);
+    if (fired_.empty()) return;
+    running_fired_.swap(fired_);
+  }
+  struct clear_on_exit {
+    std::vector<std::shared_ptr<std::function<void()>>>& v;
+    ~clear_on_exit() { v.clear(); }
+  } guard{running_fired_};
+  for (auto& f : running_fired_) (*f)();
+}
+
+void cell::cancel_timers() noexcept {
+  std::vector<fw::timer> timers;
+  {
+    std::lock_guard lock(mutex_);
+    timers.swap(timers_);
+  }
+  for (fw::timer& t : timers) t.cancel();  // no callback runs after this (they only queue)
+  std::lock_guard lock(mutex_);
+  fired_.clear();
+}
+
+// ---- the instance and supervision ----
+
+bool cell::make_instance() noexcept {
+  try {
+    constructing = this;
+    std::unique_ptr<actor> a = type_->make();
+    constructing = nullptr;
+    instance_ = std::move(a);
+    instance_->on_start();
+    return true;
+  } catch (...) {
+    constructing = nullptr;
+    return supervise("start", std::current_exception());
+  }
+}
+
+bool cell::supervise(std::string_view where, std::exception_ptr e) noexcept {
+  failures_.fetch_add(1, std::memory_order_relaxed);
+  const std::string reason = describe_exception(e);
+  cancel_timers();
+  try {
+    instance_.reset();
+  } catch (...) {
+  }
+  std::string head = "actor '" + name_ + "' failed in " + std::string(where) + ": " + reason;
+  if (policy_.on_failure == supervision::action::stop) {
+    fw::log(fw::log_level::error, head + "; stopping it (policy: stop)");
+    finish(false);
+    return false;
+  }
+  const auto now = clock::now();
+  std::erase_if(restart_times_, [&](clock::time_point t) { return now - t > policy_.window; });
+  if (static_cast<int>(restart_times_.size()) >= policy_.max_restarts) {
+    const std::string msg = head + "; restart limit reached (" + std::to_string(policy_.max_restarts) +
+                            " restarts in " + std::to_string(policy_.window.count()) +
+                            " ms): stopping the graph";
+    graph_->fail(msg);
+    finish(false);
+    return false;
+  }
+  restart_times_.push_back(now);
+  restarts_.fetch_add(1, std::memory_order_relaxed);
+  fw::log(fw::log_level::warning, head + "; restarting it (inbox kept)");
+  if (hard()) {
+    finish(false);
+    return false;
+  }
+  return make_instance();
+}
+
+// ---- handler style: one strand run ----
+
+bool cell::flush_held() noexcept {
+  for (auto& o : outputs_)
+    if (!o->flush_held()) return false;
+  return true;
+}
+
+std::size_t cell::total_held() const noexcept {
+  std::size_t n = 0;
+  for (auto& o : outputs_) n += o->held();
+  return n;
+}
+
+void cell::on_run() noexcept {
+  if (phase_.load(std::memory_order_acquire) != phase::running) return;
+  const auto t0 = clock::now();
+  step();
+  busy_ns_.fetch_add(ns_since(t0), std::memory_order_relaxed);
+}
+
+void cell::step() noexcept {
+  if (hard()) {
+    finish(false);
+    return;
+  }
+  if (!instance_ && !make_instance()) return;
+  try {
+    run_fired();
+  } catch (...) {
+    if (!supervise("a timer", std::current_exception())) return;
+  }
+  if (!flush_held()) return;  // a writable signal wakes us
+  int budget = batch_;
+  const bool closed = inputs_closed();  // sampled before the reads: an empty read is then final
+  const std::size_t n = inputs_.size();
+  while (budget > 0) {
+    bool any = false;
+    for (std::size_t k = 0; k < n && budget > 0; ++k) {
+      input& in = *inputs_[next_input_];
+      next_input_ = next_input_ + 1 == n ? 0 : next_input_ + 1;
+      if (!in.sock_.recv(scratch_, messaging::flags::dontwait)) continue;
+      any = true;
+      --budget;
+      in.counted();
+      try {
+        static_cast<handler_actor&>(*instance_).on_message(in, scratch_);
+      } catch (...) {
+        if (!supervise("on_message (port '" + in.name() + "')", std::current_exception())) return;
+      }
+      if (total_held() > 0) return;  // back-pressure: take no more input until it drains
+    }
+    if (!any) break;
+  }
+  if (budget == 0) {
+    schedule();  // more may be queued: yield to the others, come back at the queue's end
+    return;
+  }
+  if (closed) finish(true);
+}
+
+// ---- fiber style ----
+
+void cell::run_fiber() {
+  resumed_ = clock::now();
+  try {
+    for (;;) {
+      if (hard()) break;
+      if (!instance_ && !make_instance()) return;
+      try {
+        static_cast<fiber_actor&>(*instance_).run();
+        finish(!hard());
+        return;
+      } catch (const fw::fiber_cancelled&) {
+        throw;
+      } catch (...) {
+        if (!supervise("run", std::current_exception())) return;
+      }
+    }
+  } catch (const fw::fiber_cancelled&) {
+    hard_.store(true, std::memory_order_release);
+    finish(false);
+    throw;
+  }
+  finish(false);
+}
+
+// ---- the end ----
+
+void cell::finish(bool clean) noexcept {
+  if (phase_.load(std::memory_order_acquire) == phase::finished) return;
+  cancel_timers();
+  if (clean && instance_) {
+    try {
+      instance_->on_stop();
+    } catch (...) {
+      fw::log(fw::log_level::error,
+              "actor '" + name_ + "' failed in on_stop: " + describe_exception(std::current_exception()));
+    }
+    if (style() == actor_style::handler) flush_held();
+  }
+  try {
+    instance_.reset();
+  } catch (...) {
+  }
+  if (style() == actor_style::fiber) busy_ns_.fetch_add(ns_since(resumed_), std::memory_order_relaxed);
+  const bool discard_queued = hard();
+  for (auto& p : outputs_) {
+    if (discard_queued) p->sock_.set(messaging::option::linger, 0);
+    p->sock_.close();  // with linger, what was sent stays deliverable
+  }
+  for (auto& p : inputs_) p->sock_.close();
+  phase_.store(phase::finished, std::memory_order_release);
+  for (cell* d : downstream_) {
+    if (d->upstream_pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) d->wake();
+  }
+  fw::ref_ptr<graph_core> g = std::move(graph_ref_);
+  g->on_finished();
+}
+
+// ---- counters ----
+
+nlohmann::json cell::counters() const {
+  std::uint64_t in = 0, out = 0;
+  nlohmann::json ports = nlohmann::json::object();
+  for (auto& p : inputs_) {
+    in += p->count();
+    ports[p->name()] = p->count();
+  }
+  std::size_t held = 0;
+  for (auto& p : outputs_) {
+    out += p->count();
+    held += p->held();
+    ports[p->name()] = p->count();
+  }
+  const char* st = "built";
+  switch (state()) {
+    case phase::built: st = "built"; break;
+    case phase::running: st = "running"; break;
+    case phase::finished: st = "finished"; break;
+  }
+  return nlohmann::json{{"type", type_->name},
+                        {"style", style() == actor_style::handler ? "handler" : "fiber"},
+                        {"state", st},
+                        {"in", in},
+                        {"out", out},
+                        {"held", held},
+                        {"busy_us", busy_ns_.load(std::memory_order_relaxed) / 1000},
+                        {"restarts", restarts_.load(std::memory_order_relaxed)},
+                        {"failures", failures_.load(std::memory_order_relaxed)},
+                        {"ports", std::move(ports)}};
+}
+
+}  // namespace troupe::actors::internal

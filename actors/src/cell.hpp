@@ -1,0 +1,120 @@
+#pragma once
+// One running actor: its ports, its instance, its counters, and how it is run — a strand
+// (handler style) or a fiber (fiber style). See docs/architecture.md, "Actors".
+
+#include <troupe/actors/actor.hpp>
+#include <troupe/actors/graph.hpp>
+#include <troupe/actors/registry.hpp>
+#include <troupe/framework/strand.hpp>
+#include <troupe/framework/waiter.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace troupe::actors::internal {
+
+class graph_core;
+
+class cell final : public framework::strand {
+public:
+  enum class phase : int { built, running, finished };
+
+  cell(graph_core& g, const actor_type& type, std::string name, const spawn_options& o);
+  ~cell() override;
+
+  // ---- identity and ports (building thread before start; the actor afterwards) ----
+  const std::string& name() const noexcept { return name_; }
+  const actor_type& type() const noexcept { return *type_; }
+  const nlohmann::json& params() const noexcept { return params_; }
+  input* find_input(std::string_view port) noexcept;
+  output* find_output(std::string_view port) noexcept;
+  port* find_port(std::string_view port) noexcept;
+  const std::vector<std::unique_ptr<input>>& inputs() const noexcept { return inputs_; }
+  const std::vector<std::unique_ptr<output>>& outputs() const noexcept { return outputs_; }
+
+  /// Building: `up` feeds this cell (counted once per upstream cell).
+  void add_upstream(cell& up);
+
+  // ---- lifecycle (graph) ----
+  void start();
+  /// Asks for a drain (inputs close once every upstream finished) or a hard stop. Any thread.
+  void request_stop(bool hard) noexcept;
+  /// Closes the sockets of a cell that never started (graph destruction).
+  void discard() noexcept;
+  phase state() const noexcept { return phase_.load(std::memory_order_acquire); }
+
+  // ---- for the actor, ports and timers ----
+  bool stopping() const noexcept { return stop_requested_.load(std::memory_order_acquire) || hard_.load(std::memory_order_acquire); }
+  bool hard() const noexcept { return hard_.load(std::memory_order_acquire); }
+  /// True when no more input will arrive (every upstream finished, or a drain of an actor
+  /// without upstream actors). Sample it before an empty read, then that read is final.
+  bool inputs_closed() const noexcept;
+  actor_style style() const noexcept { return type_->style; }
+  /// Any thread: something happened on a port (socket signal) or a timer fired.
+  void wake() noexcept;
+  /// Fiber style: suspends until wake() (or `deadline`); runs due timers after waking.
+  void park(const framework::clock::time_point* deadline = nullptr);
+  /// Runs the timer callbacks that fired (in the actor's context).
+  void run_fired();
+  framework::timer add_timer(std::chrono::milliseconds d, bool periodic, std::function<void()> fn);
+
+  nlohmann::json counters() const;
+
+  /// The cell whose actor is being constructed on this thread (actor::actor reads it).
+  static thread_local cell* constructing;
+
+private:
+  void on_run() noexcept override;  // handler style
+  void step() noexcept;
+  void run_fiber();                  // fiber style body (on its fiber)
+  bool make_instance() noexcept;     // false: failed (supervised)
+  /// A failure: true to go on with a fresh instance, false when this actor stops.
+  bool supervise(std::string_view where, std::exception_ptr e) noexcept;
+  void finish(bool clean) noexcept;
+  void cancel_timers() noexcept;
+  bool flush_held() noexcept;
+  std::size_t total_held() const noexcept;
+
+  graph_core* graph_;
+  framework::ref_ptr<graph_core> graph_ref_;  // dropped at finish
+  const actor_type* type_;
+  std::string name_;
+  nlohmann::json params_;
+  supervision policy_;
+  int batch_;
+  std::vector<std::unique_ptr<input>> inputs_;
+  std::vector<std::unique_ptr<output>> outputs_;
+  std::unique_ptr<actor> instance_;
+  messaging::multipart scratch_;
+  std::size_t next_input_ = 0;
+
+  std::atomic<phase> phase_{phase::built};
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> hard_{false};
+  int upstream_total_ = 0;
+  std::atomic<int> upstream_pending_{0};
+  std::vector<cell*> downstream_;
+
+  // timers and fiber parking, under mutex_
+  mutable std::mutex mutex_;
+  std::vector<std::shared_ptr<std::function<void()>>> fired_;
+  std::vector<std::shared_ptr<std::function<void()>>> running_fired_;
+  std::vector<framework::timer> timers_;
+  std::optional<framework::waiter> parked_;
+  bool woken_ = false;
+
+  // supervision (actor context only)
+  std::vector<framework::clock::time_point> restart_times_;
+
+  // counters
+  std::atomic<std::uint64_t> busy_ns_{0}, restarts_{0}, failures_{0};
+  framework::clock::time_point resumed_{};
+};
+
+}  // namespace troupe::actors::internal

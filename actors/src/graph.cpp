@@ -1,0 +1,236 @@
+// Graph building (spawn, connect, subscribe, validation), start, wait and stop.
+#include "graph_core.hpp"
+
+#include <troupe/framework/log.hpp>
+
+#include <algorithm>
+
+namespace troupe::actors {
+
+using internal::cell;
+using internal::graph_core;
+
+namespace internal {
+
+void graph_core::fail(const std::string& msg) noexcept {
+  {
+    std::lock_guard lock(mutex);
+    if (!error.empty()) return;
+    try {
+      error = msg;
+    } catch (...) {
+    }
+  }
+  framework::log(framework::log_level::error, "graph '" + name + "': " + msg);
+  for (auto& c : cells) c->request_stop(true);
+}
+
+}  // namespace internal
+
+namespace {
+
+struct address {
+  std::string_view actor;
+  std::string_view port;
+};
+
+address parse(std::string_view a) {
+  const auto dot = a.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == a.size())
+    throw graph_error("bad port address '" + std::string(a) + "': expected 'actor.port'");
+  return {a.substr(0, dot), a.substr(dot + 1)};
+}
+
+const std::vector<cell*>& resolve(const graph_core& g, std::string_view actor) {
+  auto it = g.groups.find(actor);
+  if (it == g.groups.end())
+    throw graph_error("graph '" + g.name + "': unknown actor '" + std::string(actor) + "'");
+  return it->second;
+}
+
+const port_spec& port_of(const cell& c, std::string_view actor, std::string_view port) {
+  const port_spec* s = c.type().find_port(port);
+  if (!s)
+    throw graph_error("actor '" + std::string(actor) + "' (type '" + c.type().name + "') has no port '" +
+                      std::string(port) + "'");
+  return *s;
+}
+
+}  // namespace
+
+graph::graph(messaging::context& ctx, std::string name, const registry& types)
+    : core_(framework::make_ref<graph_core>(ctx, std::move(name), types)) {
+  if (core_->name.empty() || core_->name.find('/') != std::string::npos)
+    throw graph_error("bad graph name '" + core_->name + "': non-empty, without '/'");
+}
+
+graph::~graph() {
+  if (core_->started) {
+    stop_report r = stop(stop_mode::hard, std::chrono::seconds(10));
+    if (!r.finished) {
+      std::string names;
+      for (auto& n : r.unfinished) names += " " + n;
+      framework::log(framework::log_level::error,
+                     "graph '" + core_->name + "': destroyed with actors still running:" + names);
+    }
+  } else {
+    for (auto& c : core_->cells) c->discard();
+  }
+  // Break the cycle cells → core → cells of the cells that finished (or never started).
+  std::vector<framework::ref_ptr<cell>> cells;
+  {
+    std::lock_guard lock(core_->mutex);
+    cells.swap(core_->cells);
+  }
+  core_->groups.clear();
+}
+
+const std::string& graph::name() const noexcept { return core_->name; }
+
+namespace {
+
+void spawn_cells(graph_core& g, std::string name, const actor_type& t, const spawn_options& o) {
+  if (g.started) throw graph_error("graph '" + g.name + "': spawn('" + name + "') after start()");
+  if (name.empty() || name.find_first_of("./[]") != std::string::npos)
+    throw graph_error("bad actor name '" + name + "': non-empty, without '.', '/', '[' or ']'");
+  if (g.groups.count(name)) throw graph_error("graph '" + g.name + "': duplicate actor name '" + name + "'");
+  if (o.replicas < 1)
+    throw graph_error("actor '" + name + "': replicas must be at least 1 (got " + std::to_string(o.replicas) + ")");
+  std::vector<cell*> members;
+  for (int i = 0; i < o.replicas; ++i) {
+    std::string cname = o.replicas == 1 ? name : name + "[" + std::to_string(i) + "]";
+    auto c = framework::make_ref<cell>(g, t, cname, o);
+    members.push_back(c.get());
+    if (o.replicas > 1) g.groups[cname] = {c.get()};
+    g.cells.push_back(std::move(c));
+  }
+  g.groups[name] = std::move(members);
+}
+
+}  // namespace
+
+void graph::spawn(std::string name, std::string_view type, spawn_options o) {
+  spawn_cells(*core_, std::move(name), core_->types->find(type), o);
+}
+
+void graph::spawn_type(std::string name, actor_type t, spawn_options o) {
+  // An unregistered type lives as long as the graph.
+  core_->own_types.push_back(std::make_unique<actor_type>(std::move(t)));
+  spawn_cells(*core_, std::move(name), *core_->own_types.back(), o);
+}
+
+void graph::connect(std::string_view from, std::string_view to) { subscribe(from, to, {}); }
+
+void graph::subscribe(std::string_view from, std::string_view to, const std::vector<std::string>& topics) {
+  graph_core& g = *core_;
+  if (g.started) throw graph_error("graph '" + g.name + "': link '" + std::string(from) + "' -> '" + std::string(to) + "' after start()");
+  const address a = parse(from);
+  const address b = parse(to);
+  const auto& senders = resolve(g, a.actor);
+  const auto& receivers = resolve(g, b.actor);
+  const port_spec& out = port_of(*senders.front(), a.actor, a.port);
+  const port_spec& in = port_of(*receivers.front(), b.actor, b.port);
+  const std::string link = "'" + std::string(from) + "' -> '" + std::string(to) + "'";
+  if (is_input(out.kind))
+    throw graph_error("cannot link " + link + ": '" + std::string(from) + "' is an input port; a link starts at an output");
+  if (!is_input(in.kind))
+    throw graph_error("cannot link " + link + ": '" + std::string(to) + "' is an output port; a link ends at an input");
+  if (out.kind == port_kind::push && in.kind == port_kind::sub)
+    throw graph_error("cannot link " + link + ": PUSH output to a SUB input (a SUB input takes a PUB output)");
+  if (out.kind == port_kind::pub && in.kind == port_kind::pull)
+    throw graph_error("cannot link " + link + ": PUB output to a PULL input (a PUB output feeds SUB inputs)");
+  if (!topics.empty() && out.kind != port_kind::pub)
+    throw graph_error("cannot subscribe " + link + ": topics need a PUB output and a SUB input");
+  for (cell* s : senders) {
+    for (cell* r : receivers) {
+      const std::string key = s->name() + "." + out.name + "->" + r->name() + "." + in.name;
+      if (!g.links.insert(key).second) throw graph_error("duplicate link " + link);
+      input& i = *r->find_input(in.name);
+      output& o = *s->find_output(out.name);
+      if (in.kind == port_kind::sub) {
+        // Subscriptions are set before connecting, so the publisher has them with the pipe:
+        // nothing published after start() is missed.
+        if (topics.empty()) i.sock_.set(messaging::option::subscribe, std::string_view{});
+        for (const std::string& t : topics) i.sock_.set(messaging::option::subscribe, t);
+      }
+      i.sock_.connect(o.endpoint());
+      r->add_upstream(*s);
+      g.linked_ports.insert(s->name() + "." + out.name);
+      g.linked_ports.insert(r->name() + "." + in.name);
+    }
+  }
+}
+
+std::string graph::endpoint(std::string_view address_text) const {
+  const address a = parse(address_text);
+  const auto& cells = resolve(*core_, a.actor);
+  if (cells.size() != 1)
+    throw graph_error("'" + std::string(address_text) + "' names a pool of " + std::to_string(cells.size()) +
+                      " replicas; name one, as '" + std::string(a.actor) + "[0]." + std::string(a.port) + "'");
+  port* p = cells.front()->find_port(a.port);
+  if (!p) port_of(*cells.front(), a.actor, a.port);  // throws
+  return p->endpoint();
+}
+
+void graph::start() {
+  graph_core& g = *core_;
+  if (g.started) throw graph_error("graph '" + g.name + "': start() called twice");
+  for (auto& c : g.cells) {
+    for (const port_spec& s : c->type().ports) {
+      if (!s.options.required || g.linked_ports.count(c->name() + "." + s.name)) continue;
+      throw graph_error("actor '" + c->name() + "': required " + std::string(is_input(s.kind) ? "input" : "output") +
+                        " port '" + s.name + "' is not connected");
+    }
+  }
+  g.started = true;
+  for (auto& c : g.cells) c->start();
+}
+
+stop_report graph::wait(std::chrono::milliseconds timeout) {
+  graph_core& g = *core_;
+  stop_report r;
+  std::unique_lock lock(g.mutex);
+  const bool all = g.done.wait_for(lock, timeout, [&] { return g.finished == g.cells.size(); });
+  r.finished = all;
+  r.timed_out = !all;
+  r.error = g.error;
+  lock.unlock();
+  if (!all) {
+    for (auto& c : g.cells)
+      if (c->state() != cell::phase::finished) r.unfinished.push_back(c->name());
+  }
+  return r;
+}
+
+stop_report graph::stop(stop_mode mode, std::chrono::milliseconds timeout) {
+  graph_core& g = *core_;
+  if (!g.started) throw graph_error("graph '" + g.name + "': stop() before start()");
+  for (auto& c : g.cells) c->request_stop(mode == stop_mode::hard);
+  stop_report r = wait(timeout);
+  if (r.finished || mode == stop_mode::hard) return r;
+  const std::vector<std::string> slow = r.unfinished;
+  for (auto& c : g.cells) c->request_stop(true);
+  r = wait(timeout);
+  r.timed_out = true;
+  std::string names;
+  for (auto& n : slow) names += " " + n;
+  const std::string note = "drain did not finish within " + std::to_string(timeout.count()) +
+                           " ms (still running:" + names + "); stopped hard";
+  framework::log(framework::log_level::warning, "graph '" + g.name + "': " + note);
+  r.error = r.error.empty() ? note : r.error + "; " + note;
+  return r;
+}
+
+nlohmann::json graph::counters() const {
+  nlohmann::json j = nlohmann::json::object();
+  for (auto& c : core_->cells) j[c->name()] = c->counters();
+  return j;
+}
+
+std::vector<std::string> graph::actors() const {
+  std::vector<std::string> v;
+  for (auto& c : core_->cells) v.push_back(c->name());
+  return v;
+}
+
+}  // namespace troupe::actors
