@@ -16,6 +16,8 @@ packages=(
   libtbb-dev libboost-context-dev doctest-dev nlohmann-json3-dev
   # real ZeroMQ peers for interop tests and benchmarks
   libzmq3-dev cppzmq-dev python3-zmq
+  # the fuzz preset (.ci/run's fuzz stage): clang with libFuzzer and its sanitizer runtimes
+  clang libclang-rt-14-dev
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
