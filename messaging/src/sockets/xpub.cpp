@@ -2,18 +2,9 @@
 #include "sockets/xpub.hpp"
 
 #include "sockets/socket_types.hpp"
-
-#include <cstring>
+#include "subscription_message.hpp"
 
 namespace troupe::messaging::internal {
-namespace {
-
-// A subscriber's 0x01+prefix (subscribe) or 0x00+prefix (unsubscribe).
-bool is_subscription(const message& m) noexcept {
-  return !m.empty() && (m.data()[0] == std::byte{0} || m.data()[0] == std::byte{1});
-}
-
-}  // namespace
 
 xpub_socket::xpub_socket(context_core& ctx, socket_type type)
     : socket_base(ctx, type), xpub_(type == socket_type::xpub), fq_(*this) {}
@@ -63,7 +54,7 @@ void xpub_socket::pump() {
 
 bool xpub_socket::apply(pipe_end& p, const message& sub) {
   const std::span<const std::byte> prefix(sub.data() + 1, sub.size() - 1);
-  if (sub.data()[0] == std::byte{1}) return subscriptions_.add(prefix, p) || opts_.xpub_verbose;
+  if (subscribes(sub)) return subscriptions_.add(prefix, p) || opts_.xpub_verbose;
   return subscriptions_.rm(prefix, p) == mtrie::rm_result::last_removed || opts_.xpub_verboser;
 }
 
@@ -73,10 +64,7 @@ void xpub_socket::xpipe_terminated(pipe_end& p) {
   // was already read, even past the RCVHWM bound: they are owed and at most one per prefix.
   subscriptions_.rm_all(p, [&](std::string_view prefix, bool last) {
     if (!xpub_ || !(last || opts_.xpub_verboser)) return;
-    message m(prefix.size() + 1);
-    m.data()[0] = std::byte{0};
-    if (!prefix.empty()) std::memcpy(m.data() + 1, prefix.data(), prefix.size());
-    pass_up(std::move(m));
+    pass_up(make_subscription(false, prefix));
   });
   fq_.terminated(p);
   dist_.terminated(p);

@@ -2,24 +2,9 @@
 #include "sockets/xsub.hpp"
 
 #include "sockets/socket_types.hpp"
-
-#include <cstring>
+#include "subscription_message.hpp"
 
 namespace troupe::messaging::internal {
-namespace {
-
-bool is_subscription(const message& m) noexcept {
-  return !m.empty() && (m.data()[0] == std::byte{0} || m.data()[0] == std::byte{1});
-}
-
-message command(std::byte kind, std::string_view prefix) {
-  message m(prefix.size() + 1);
-  m.data()[0] = kind;
-  if (!prefix.empty()) std::memcpy(m.data() + 1, prefix.data(), prefix.size());
-  return m;
-}
-
-}  // namespace
 
 xsub_socket::xsub_socket(context_core& ctx, socket_type type)
     : socket_base(ctx, type), sub_(type == socket_type::sub), fq_(*this) {
@@ -32,7 +17,7 @@ void xsub_socket::xattach_pipe(pipe_end& p, bool) {
   fq_.attach(p);
   dist_.attach(p);
   // A new publisher gets every current subscription, once per prefix (it keeps a set).
-  subscriptions_.apply([&](std::string_view prefix) { p.write(command(std::byte{1}, prefix)); });
+  subscriptions_.apply([&](std::string_view prefix) { p.write(make_subscription(true, prefix)); });
   p.flush();
 }
 
@@ -103,7 +88,7 @@ void xsub_socket::send_command(message& m) {
 
 bool xsub_socket::xset_bytes(option o, std::string_view value) {
   if (!sub_ || (o != option::subscribe && o != option::unsubscribe)) return false;
-  message m = command(o == option::subscribe ? std::byte{1} : std::byte{0}, value);
+  message m = make_subscription(o == option::subscribe, value);
   if (update(m)) send_command(m);
   return true;
 }

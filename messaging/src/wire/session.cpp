@@ -2,21 +2,14 @@
 
 #include "socket_base.hpp"
 #include "socket_options.hpp"
+#include "subscription_message.hpp"
 #include "wire/stream_engine.hpp"
-
-#include <cstring>
 
 namespace troupe::messaging::internal {
 namespace {
 
 std::uint64_t hwm_of(int hwm) noexcept { return hwm <= 0 ? 0 : static_cast<std::uint64_t>(hwm); }
 
-message subscription(std::byte kind, std::string_view topic) {
-  message m(topic.size() + 1);
-  m.data()[0] = kind;
-  if (!topic.empty()) std::memcpy(m.data() + 1, topic.data(), topic.size());
-  return m;
-}
 
 }  // namespace
 
@@ -98,7 +91,7 @@ void stream_session::detach(bool out_mid_message, bool socket_let_go) noexcept {
   // order with everything else the peer sent. Written past the HWM, as subscriptions are.
   for (const std::string& t : got_) {
     try {
-      end_->write(subscription(std::byte{0}, t));
+      end_->write(make_subscription(false, t));
     } catch (...) {
       break;
     }

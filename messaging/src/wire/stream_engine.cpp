@@ -2,6 +2,7 @@
 
 #include "context_core.hpp"
 #include "socket_base.hpp"
+#include "subscription_message.hpp"
 #include "zmtp/commands.hpp"
 #include "zmtp/greeting.hpp"
 
@@ -30,9 +31,6 @@ bool sends_identity(socket_type t) noexcept {
 bool is_publisher(socket_type t) noexcept { return t == socket_type::pub || t == socket_type::xpub; }
 bool is_subscriber(socket_type t) noexcept { return t == socket_type::sub || t == socket_type::xsub; }
 
-bool is_subscription(const message& m) noexcept {
-  return !m.empty() && (m.data()[0] == std::byte{1} || m.data()[0] == std::byte{0});
-}
 
 }  // namespace
 
@@ -346,8 +344,7 @@ bool stream_engine::on_frame(message&& m) noexcept {
   if (m.command()) return on_command(m);
   if (is_publisher(type_) && !in_more_ && !m.more() && is_subscription(m)) {
     // A ZMTP 3.0 peer subscribes with a message: the session remembers it as a command.
-    session_->got_subscription(m.data()[0] == std::byte{1},
-                               std::string_view(reinterpret_cast<const char*>(m.data()) + 1, m.size() - 1));
+    session_->got_subscription(subscribes(m), subscription_topic(m));
   }
   in_more_ = m.more();
   return deliver(std::move(m));
@@ -369,18 +366,12 @@ bool stream_engine::on_command(const message& m) noexcept {
   if (auto* s = std::get_if<zmtp::subscribe_cmd>(&cmd)) {
     if (!is_publisher(type_)) return true;  // only publishers care
     session_->got_subscription(true, s->topic);
-    message sub(1 + s->topic.size());
-    sub.data()[0] = std::byte{1};
-    std::memcpy(sub.data() + 1, s->topic.data(), s->topic.size());
-    return deliver(std::move(sub));
+    return deliver(make_subscription(true, s->topic));
   }
   if (auto* c = std::get_if<zmtp::cancel_cmd>(&cmd)) {
     if (!is_publisher(type_)) return true;
     session_->got_subscription(false, c->topic);
-    message unsub(1 + c->topic.size());
-    unsub.data()[0] = std::byte{0};
-    std::memcpy(unsub.data() + 1, c->topic.data(), c->topic.size());
-    return deliver(std::move(unsub));
+    return deliver(make_subscription(false, c->topic));
   }
   if (auto* p = std::get_if<zmtp::ping_cmd>(&cmd)) {
     queue_frame(zmtp::encode_pong(p->context));
@@ -429,10 +420,7 @@ void stream_engine::become_active(std::string peer_identity) noexcept {
       if (peer_minor_ >= 1) {
         queue_frame(zmtp::encode_subscribe(topic));
       } else {
-        message m(1 + topic.size());
-        m.data()[0] = std::byte{1};
-        if (!topic.empty()) std::memcpy(m.data() + 1, topic.data(), topic.size());
-        queue_frame(m);
+        queue_frame(make_subscription(true, topic));
       }
     }
   }
@@ -456,8 +444,8 @@ void stream_engine::pull_from_pipe() noexcept {
       return;
     }
     if (is_subscriber(type_) && !out_more_ && !m.more() && is_subscription(m)) {
-      const bool subscribe = m.data()[0] == std::byte{1};
-      const std::string_view topic(reinterpret_cast<const char*>(m.data()) + 1, m.size() - 1);
+      const bool subscribe = subscribes(m);
+      const std::string_view topic = subscription_topic(m);
       session_->sent_subscription(subscribe, topic);
       // ZMTP 3.1 carries subscriptions as commands; 3.0 peers get the message as it is.
       if (peer_minor_ >= 1) {
