@@ -35,12 +35,15 @@ std::string_view to_string(port_kind k) noexcept {
 
 port_list& port_list::input(std::string name, port_kind kind, port_options o) {
   if (!is_input(kind)) throw graph_error("input port '" + name + "' must be pull or sub");
+  if (o.lossless) throw graph_error("input port '" + name + "': lossless is for pub outputs");
   specs_.push_back({std::move(name), kind, o});
   return *this;
 }
 
 port_list& port_list::output(std::string name, port_kind kind, port_options o) {
   if (is_input(kind)) throw graph_error("output port '" + name + "' must be push or pub");
+  if (o.lossless && kind != port_kind::pub)
+    throw graph_error("output port '" + name + "': lossless is for pub outputs (a push output never drops)");
   specs_.push_back({std::move(name), kind, o});
   return *this;
 }
@@ -49,6 +52,7 @@ port::port(internal::cell& owner, messaging::context& ctx, const port_spec& spec
     : cell_(&owner), name_(spec.name), endpoint_(std::move(endpoint)), kind_(spec.kind),
       sock_(ctx, socket_type_of(spec.kind)) {
   sock_.set(is_input(kind_) ? messaging::option::rcvhwm : messaging::option::sndhwm, spec.options.hwm);
+  if (spec.options.lossless) sock_.set(messaging::option::xpub_nodrop, 1);
   sock_.bind(endpoint_);
 }
 

@@ -214,3 +214,68 @@ TEST_CASE("styles: back-pressure blocks a fast PUSH producer at the HWMs and the
   CHECK(g_sent == 1000);
   CHECK(g_got == 1000);
 }
+
+namespace {
+
+std::atomic<int> g_published{0};
+std::atomic<int> g_subscribed{0};
+
+/// Publishes 1000 values on a lossless PUB with a small HWM.
+struct lossless_publisher : ta::fiber_actor {
+  static void ports(ta::port_list& p) { p.output("out", ta::port_kind::pub, {.hwm = 10, .lossless = true}); }
+  void run() override {
+    for (int i = 0; i < 1000; ++i) {
+      if (!out("out").send_value("k", i)) return;
+      ++g_published;
+    }
+  }
+};
+
+/// Waits for the gate, then reads everything (checking order).
+struct gated_subscriber : ta::fiber_actor {
+  static void ports(ta::port_list& p) { p.input("in", ta::port_kind::sub, {.hwm = 10}); }
+  void run() override {
+    while (!g_gate && !stopping()) sleep_for(std::chrono::milliseconds(1));
+    tm::multipart m;
+    while (in("in").recv(m)) {
+      REQUIRE(m.size() == 2);
+      if (ta::decode<int>(m[1]) != g_subscribed) return;  // a gap: stop counting
+      ++g_subscribed;
+    }
+  }
+};
+
+struct lossless_push : ta::handler_actor {
+  static void ports(ta::port_list& p) { p.input("in").output("out", ta::port_kind::push, {.lossless = true}); }
+  void on_message(ta::input&, tm::multipart&) override {}
+};
+
+}  // namespace
+
+TEST_CASE("styles: a lossless PUB output blocks at a full subscriber instead of dropping") {
+  fixture f;
+  g_gate = false;
+  g_published = 0;
+  g_subscribed = 0;
+  ta::graph g(f.ctx, "lossless");
+  g.spawn<lossless_publisher>("pub");
+  g.spawn<gated_subscriber>("sub");
+  g.subscribe("pub.out", "sub.in", {"k"});
+  g.start();
+  CHECK(wait_until([] { return g_published >= 20; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));  // would it go further?
+  CHECK(g_published <= 21);  // SNDHWM + RCVHWM of the one pipe (+1 being counted)
+  CHECK(g_subscribed == 0);
+  g_gate = true;
+  CHECK(g.wait(eventually).ok());
+  CHECK(g_published == 1000);
+  CHECK(g_subscribed == 1000);  // all of them, in order
+}
+
+TEST_CASE("styles: lossless is refused on a PUSH output with the port named") {
+  fixture f;
+  ta::graph g(f.ctx, "lossless_push");
+  const std::string e = error_of([&] { g.spawn<lossless_push>("p"); });
+  CHECK(contains(e, "'out'"));
+  CHECK(contains(e, "lossless is for pub outputs"));
+}

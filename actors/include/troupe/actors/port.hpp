@@ -29,6 +29,10 @@ struct port_options {
   /// The socket's high-water mark in messages (SNDHWM for outputs, RCVHWM for inputs);
   /// 0 = unlimited. Bounds the memory a fast producer can fill.
   int hwm = 1000;
+  /// PUB outputs only: at a full subscriber, hold (handler style) or block (fiber style) as a
+  /// PUSH does, instead of dropping (the socket's XPUB_NODROP). For streams where every
+  /// message counts, such as a key-partitioned pipeline.
+  bool lossless = false;
 };
 
 /// A port as an actor type declares it.
