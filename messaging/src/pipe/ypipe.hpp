@@ -2,8 +2,9 @@
 // Lock-free single-producer single-consumer queue with batched flush and a built-in "reader
 // went to sleep" signal (the scheme of libzmq's ypipe, written anew).
 //
-// Items live in chunks of N slots; a spare chunk is recycled so the steady state allocates
-// nothing. The writer appends items privately and publishes them with flush(); one atomic
+// Items live in chunks; the first holds 8 slots and each next one twice as many, up to N, so
+// an idle pipe costs a few hundred bytes and a busy one full chunks. A spare full-size chunk
+// is recycled so the steady state allocates nothing. The writer appends items privately and publishes them with flush(); one atomic
 // pointer `c_` is the only word both sides touch per batch:
 //   - flush() CASes c_ from "the end it last published" to "the new end". If the CAS fails,
 //     c_ is null: the reader found the queue empty and went to sleep, so flush() returns false
@@ -24,7 +25,7 @@ template <class T, std::size_t N>
 class ypipe {
 public:
   ypipe() {
-    begin_ = back_ = end_ = new chunk;
+    begin_ = back_ = end_ = make_chunk(first_capacity);
     begin_pos_ = back_pos_ = 0;
     end_pos_ = 1;
     // The queue starts with one writable (empty) slot: `back`.
@@ -40,10 +41,10 @@ public:
     }
     for (chunk* c = begin_; c;) {
       chunk* n = c->next;
-      delete c;
+      free_chunk(c);
       c = n;
     }
-    delete spare_.exchange(nullptr, std::memory_order_relaxed);
+    free_chunk(spare_.exchange(nullptr, std::memory_order_relaxed));
   }
 
   ypipe(const ypipe&) = delete;
@@ -127,25 +128,42 @@ public:
   }
 
 private:
+  // A chunk is this header followed by `capacity` slots (immutable after creation; the reader
+  // learns a chunk only through c_'s release/acquire, so it sees the capacity too).
   struct chunk {
-    alignas(T) std::byte storage[N * sizeof(T)];
     chunk* prev = nullptr;
     chunk* next = nullptr;
+    std::size_t capacity;
   };
+  static constexpr std::size_t first_capacity = N < 8 ? N : 8;
+  static constexpr std::size_t header = (sizeof(chunk) + alignof(T) - 1) / alignof(T) * alignof(T);
+  static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__, "slots rely on operator new's alignment");
+
+  static chunk* make_chunk(std::size_t capacity) {
+    chunk* c = new (::operator new(header + capacity * sizeof(T))) chunk;
+    c->capacity = capacity;
+    return c;
+  }
+  static void free_chunk(chunk* c) noexcept {
+    if (!c) return;
+    c->~chunk();
+    ::operator delete(c);
+  }
 
   static T* slot(chunk* c, std::size_t pos) noexcept {
-    return std::launder(reinterpret_cast<T*>(c->storage)) + pos;
+    return std::launder(reinterpret_cast<T*>(reinterpret_cast<std::byte*>(c) + header)) + pos;
   }
 
   void push_slot() {
     back_ = end_;
     back_pos_ = end_pos_;
-    if (++end_pos_ != N) return;
-    chunk* s = spare_.exchange(nullptr, std::memory_order_acq_rel);
+    if (++end_pos_ != end_->capacity) return;
+    const std::size_t capacity = end_->capacity * 2 < N ? end_->capacity * 2 : N;
+    chunk* s = capacity == N ? spare_.exchange(nullptr, std::memory_order_acq_rel) : nullptr;
     if (s) {
       s->next = nullptr;
     } else {
-      s = new chunk;
+      s = make_chunk(capacity);
     }
     end_->next = s;
     s->prev = end_;
@@ -157,26 +175,30 @@ private:
     if (back_pos_) {
       --back_pos_;
     } else {
-      back_pos_ = N - 1;
       back_ = back_->prev;
+      back_pos_ = back_->capacity - 1;
     }
     if (end_pos_) {
       --end_pos_;
     } else {
-      end_pos_ = N - 1;
       end_ = end_->prev;
-      delete end_->next;
+      end_pos_ = end_->capacity - 1;
+      free_chunk(end_->next);
       end_->next = nullptr;
     }
   }
 
   void advance_begin() noexcept {
-    if (++begin_pos_ != N) return;
+    if (++begin_pos_ != begin_->capacity) return;
     chunk* old = begin_;
     begin_ = begin_->next;
     begin_->prev = nullptr;
     begin_pos_ = 0;
-    delete spare_.exchange(old, std::memory_order_acq_rel);
+    if (old->capacity == N) {
+      free_chunk(spare_.exchange(old, std::memory_order_acq_rel));
+    } else {
+      free_chunk(old);  // one of the small first chunks: not worth keeping
+    }
   }
 
   // Reader-owned.
