@@ -108,7 +108,10 @@ void cell::request_stop(bool hard) noexcept {
 }
 
 void cell::discard() noexcept {
-  for (auto& p : inputs_) p->sock_.close();
+  for (auto& p : inputs_) {
+    p->sock_.close();
+    p->queued_.store(0, std::memory_order_relaxed);
+  }
   for (auto& p : outputs_) p->sock_.close();
 }
 
@@ -269,6 +272,9 @@ void cell::on_run() noexcept {
   if (phase_.load(std::memory_order_acquire) != phase::running) return;
   const auto t0 = clock::now();
   step();
+  if (phase_.load(std::memory_order_acquire) == phase::running) {
+    for (auto& in : inputs_) in->sample_queue();
+  }
   busy_ns_.fetch_add(ns_since(t0), std::memory_order_relaxed);
 }
 
@@ -374,11 +380,14 @@ void cell::finish(bool clean) noexcept {
 // ---- counters ----
 
 nlohmann::json cell::counters() const {
-  std::uint64_t in = 0, out = 0;
+  std::uint64_t in = 0, out = 0, queued = 0;
   nlohmann::json ports = nlohmann::json::object();
+  nlohmann::json queues = nlohmann::json::object();
   for (auto& p : inputs_) {
     in += p->count();
+    queued += p->queued();
     ports[p->name()] = p->count();
+    queues[p->name()] = p->queued();
   }
   std::size_t held = 0;
   for (auto& p : outputs_) {
@@ -398,10 +407,12 @@ nlohmann::json cell::counters() const {
                         {"in", in},
                         {"out", out},
                         {"held", held},
+                        {"queued", queued},
                         {"busy_us", busy_ns_.load(std::memory_order_relaxed) / 1000},
                         {"restarts", restarts_.load(std::memory_order_relaxed)},
                         {"failures", failures_.load(std::memory_order_relaxed)},
-                        {"ports", std::move(ports)}};
+                        {"ports", std::move(ports)},
+                        {"queues", std::move(queues)}};
 }
 
 }  // namespace troupe::actors::internal

@@ -69,8 +69,10 @@ bool input::recv(messaging::multipart& parts) {
     const bool closed = c.inputs_closed();  // before the read: an empty read is then final
     if (sock_.recv(parts, messaging::flags::dontwait)) {
       counted();
+      if (count() % 64 == 0) sample_queue();
       return true;
     }
+    queued_.store(0, std::memory_order_relaxed);  // nothing readable now
     if (closed) return false;
     c.park();
   }

@@ -68,6 +68,7 @@ socket_type socket::type() const noexcept { return impl_ ? impl_->type() : socke
 
 bool socket::readable() { return base().has_in(); }
 bool socket::writable() { return base().has_out(); }
+std::uint64_t socket::queued() { return base().queued_inbound(); }
 void socket::on_signal(std::function<void()> fn) { base().set_signal_handler(std::move(fn)); }
 void socket::monitor(std::string_view endpoint, int events) { base().monitor(endpoint, events); }
 

@@ -158,6 +158,15 @@ bool socket_base::has_in() {
   return xhas_in();
 }
 
+std::uint64_t socket_base::queued_inbound() {
+  usage_guard g(*this);
+  if (closed_) return 0;
+  process_events();
+  std::uint64_t n = 0;
+  for (const owned_pipe& p : pipes_) n += p.end->queued();
+  return n;
+}
+
 bool socket_base::has_out() {
   usage_guard g(*this);
   if (closed_) return false;

@@ -51,6 +51,8 @@ public:
   bool recv(message& m, flags f);
   bool has_in();
   bool has_out();
+  /// Whole messages that arrived from peers and are not read yet (a snapshot).
+  std::uint64_t queued_inbound();
   bool rcvmore() const noexcept { return rcvmore_; }
   /// False while recv() spins: routing parts then read without putting pipes to sleep, so
   /// writers need not wake us. Owner thread.

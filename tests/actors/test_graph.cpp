@@ -259,3 +259,52 @@ TEST_CASE("graph: counters are JSON and readable while the graph runs") {
   CHECK(end["src"]["out"] == end["sink"]["in"]);
   CHECK(end["sink"]["state"] == "finished");
 }
+
+namespace {
+
+std::atomic<int> g_depth_sent{0};
+std::atomic<bool> g_depth_gate{false};
+
+struct burst_source : ta::fiber_actor {
+  static void ports(ta::port_list& p) { p.output("out"); }
+  void run() override {
+    for (int i = 0; i < 100; ++i) {
+      if (!out("out").send_value(i)) return;
+      ++g_depth_sent;
+    }
+  }
+};
+
+/// Takes one message per run (batch 1): the first waits until the source sent everything,
+/// the second until the test opened the gate, so between them the queue depth is known.
+struct stalling_sink : ta::handler_actor {
+  static void ports(ta::port_list& p) { p.input("in"); }
+  void on_message(ta::input&, tm::multipart&) override {
+    if (++seen_ == 1) wait_until([] { return g_depth_sent == 100; });
+    if (seen_ == 2) wait_until([] { return g_depth_gate.load(); });
+  }
+  int seen_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("graph: counters show each input's queue depth") {
+  fixture f;
+  g_depth_sent = 0;
+  g_depth_gate = false;
+  ta::graph g(f.ctx, "depth");
+  g.spawn<burst_source>("src");
+  g.spawn<stalling_sink>("sink", {.batch = 1});
+  g.connect("src.out", "sink.in");
+  g.start();
+  // After its first message the sink sampled its queue: the other 99 wait in it.
+  CHECK(wait_until([&] { return g.counters()["sink"]["queued"] == 99; }));
+  const nlohmann::json c = g.counters();
+  CHECK(c["sink"]["queues"]["in"] == 99);
+  CHECK(c["src"]["queued"] == 0);  // a source has no inputs
+  g_depth_gate = true;
+  CHECK(g.wait(eventually).ok());
+  const nlohmann::json end = g.counters();
+  CHECK(end["sink"]["in"] == 100);
+  CHECK(end["sink"]["queued"] == 0);
+}

@@ -13,6 +13,25 @@ using msg::option;
 using msg::socket_type;
 
 TEST_SUITE("pipeline") {
+  TEST_CASE("queued() is the number of whole messages arrived and not yet read") {
+    for (const std::string transport : {"inproc", "tcp", "ipc"}) {
+      CAPTURE(transport);
+      msg::context ctx;
+      msg::socket push(ctx, socket_type::push), pull(ctx, socket_type::pull);
+      push.connect(bind_somewhere(pull, transport));
+      CHECK(pull.queued() == 0);
+      for (int i = 0; i < 5; ++i) {
+        push.send("part", flags::sndmore);  // multipart: counted once
+        push.send("end");
+      }
+      CHECK(wait_until([&] { return pull.queued() == 5; }));
+      CHECK(recv_parts(pull).size() == 2);
+      CHECK(recv_parts(pull).size() == 2);
+      CHECK(pull.queued() == 3);
+      CHECK(push.queued() == 0);  // nothing flows back to a PUSH
+    }
+  }
+
   TEST_CASE("inproc PUSH->PULL queues exactly SNDHWM + RCVHWM messages (1000 + 1000 by default)") {
     msg::context ctx;
     msg::socket push(ctx, socket_type::push), pull(ctx, socket_type::pull);

@@ -118,6 +118,7 @@ void pipe_end::rollback() noexcept {
 
 void pipe_end::flush() noexcept {
   auto& d = pipe_->dir_[side_];
+  d.written_published.store(msgs_written_, std::memory_order_relaxed);  // for queued(): a snapshot
   if (w_conflate_) {
     if (in_multipart_out_ || d.writing.empty()) return;
     bool wake;
@@ -135,6 +136,13 @@ void pipe_end::flush() noexcept {
 }
 
 // ---- reader ----
+
+std::uint64_t pipe_end::queued() const noexcept {
+  const auto& d = pipe_->dir_[1 - side_];
+  const std::uint64_t written = d.written_published.load(std::memory_order_relaxed);
+  const std::uint64_t n = written > msgs_read_ ? written - msgs_read_ : 0;
+  return d.conflate.load(std::memory_order_relaxed) && n > 1 ? 1 : n;
+}
 
 read_result pipe_end::read_conflated(message& out, bool may_sleep) noexcept {
   auto& d = pipe_->dir_[1 - side_];

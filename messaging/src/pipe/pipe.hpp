@@ -87,6 +87,9 @@ public:
   /// Messages written / read through this end (whole messages).
   std::uint64_t messages_written() const noexcept { return msgs_written_; }
   std::uint64_t messages_read() const noexcept { return msgs_read_; }
+  /// Reader side: whole messages the writer has flushed and this end has not read yet (a
+  /// snapshot for counters; at most 1 with CONFLATE).
+  std::uint64_t queued() const noexcept;
 
   /// The routing id of the peer (its ROUTING_ID, or one the owner assigned).
   std::string peer_routing_id;
@@ -155,6 +158,7 @@ private:
     std::atomic<std::uint64_t> hwm{0};
     std::atomic<std::uint64_t> lwm{0};
     alignas(64) std::atomic<std::uint64_t> read_published{0};  // reader -> writer progress
+    std::atomic<std::uint64_t> written_published{0};  // writer's whole messages at its last flush
     std::atomic<bool> writer_blocked{false};
     std::atomic<bool> writer_closed{false};  // no more writes; flushed content stays
     std::atomic<bool> discard{false};

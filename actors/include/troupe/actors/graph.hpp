@@ -104,8 +104,10 @@ public:
   stop_report stop(stop_mode mode = stop_mode::drain, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   /// Per-actor counters, readable while the graph runs:
-  /// {"actor": {"type", "style", "state", "in", "out", "held", "busy_us", "restarts",
-  ///  "failures", "ports": {"port": count, ...}}, ...}.
+  /// {"actor": {"type", "style", "state", "in", "out", "held", "queued", "busy_us", "restarts",
+  ///  "failures", "ports": {"port": count, ...}, "queues": {"input": depth, ...}}, ...}.
+  /// "queued" is the inputs' queue depth (messages arrived and not yet taken) as the actor
+  /// last sampled it (see port::queued()); 0 once it finished.
   nlohmann::json counters() const;
   /// Names of the actors (replicas by their own names), in spawn order.
   std::vector<std::string> actors() const;

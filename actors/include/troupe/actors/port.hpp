@@ -68,6 +68,9 @@ public:
   const std::string& endpoint() const noexcept { return endpoint_; }
   /// Whole messages that went through this port.
   std::uint64_t count() const noexcept { return count_.load(std::memory_order_relaxed); }
+  /// Inputs: messages waiting in the port's socket, as last sampled by its actor (after each
+  /// handler run; in fiber style every 64 receives and whenever recv() waits). Outputs: 0.
+  std::uint64_t queued() const noexcept { return queued_.load(std::memory_order_relaxed); }
 
 protected:
   port(internal::cell& owner, messaging::context& ctx, const port_spec& spec, std::string endpoint);
@@ -80,6 +83,8 @@ protected:
   port_kind kind_;
   void counted() noexcept { count_.fetch_add(1, std::memory_order_relaxed); }
   std::atomic<std::uint64_t> count_{0};
+  std::atomic<std::uint64_t> queued_{0};
+  void sample_queue() { queued_.store(sock_.queued(), std::memory_order_relaxed); }
   messaging::socket sock_;
 };
 

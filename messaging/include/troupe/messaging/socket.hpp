@@ -87,6 +87,9 @@ public:
   /// Non-blocking readiness (what a poller asks).
   bool readable();
   bool writable();
+  /// Whole messages that arrived from peers (inproc pipes and wire connections) and are not
+  /// read yet: the socket's inbound queue depth, a snapshot.
+  std::uint64_t queued();
 
   /// Called, from any thread, each time something happens that may make the socket readable
   /// or writable (used by pollers and actors to wake up; keep it short and non-blocking).
