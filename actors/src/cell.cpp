@@ -283,6 +283,10 @@ void cell::step() noexcept {
     finish(false);
     return;
   }
+  if (awaiting_flush_) {
+    finish(true);
+    return;
+  }
   if (!instance_ && !make_instance()) return;
   try {
     run_fired();
@@ -349,15 +353,19 @@ void cell::run_fiber() {
 void cell::finish(bool clean) noexcept {
   if (phase_.load(std::memory_order_acquire) == phase::finished) return;
   cancel_timers();
-  if (clean && instance_) {
+  if (clean && instance_ && !stopped_hook_) {
+    stopped_hook_ = true;
     try {
       instance_->on_stop();
     } catch (...) {
       fw::log(fw::log_level::error,
               "actor '" + name_ + "' failed in on_stop: " + describe_exception(std::current_exception()));
     }
-    if (style() == actor_style::handler) flush_held();
   }
+  // What on_stop (or the last handler call) sent must go out before the ports close; a full
+  // PUSH's writable signal brings us back here. A hard stop does not wait.
+  awaiting_flush_ = clean && !hard() && style() == actor_style::handler && !flush_held();
+  if (awaiting_flush_) return;
   try {
     instance_.reset();
   } catch (...) {

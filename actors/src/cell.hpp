@@ -100,6 +100,10 @@ private:
   int upstream_total_ = 0;
   std::atomic<int> upstream_pending_{0};
   std::vector<cell*> downstream_;
+  // Handler style: on_stop() ran but its sends are still held (a full PUSH); the writable
+  // signal brings step() back to finish (actor context only).
+  bool stopped_hook_ = false;
+  bool awaiting_flush_ = false;
 
   // timers and fiber parking, under mutex_
   mutable std::mutex mutex_;
