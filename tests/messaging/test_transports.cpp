@@ -250,6 +250,37 @@ TEST_SUITE("wire") {
     CHECK(intervals == std::vector<std::uint32_t>{5, 10, 20, 40, 40, 40});
   }
 
+  TEST_CASE("CONNECT_TIMEOUT abandons an attempt the peer never answers - and the next attempt connects") {
+    // A listener with a full accept queue (backlog 0 and one connection waiting): Linux drops
+    // further SYNs, so a connect neither succeeds nor fails until its timeout.
+    unique_fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(listener.get(), 0) == 0);
+    socklen_t len = sizeof a;
+    REQUIRE(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    const int port = ntohs(a.sin_port);
+    unique_fd filler = raw_connect(port);  // fills the queue
+    msg::context ctx;
+    msg::socket push(ctx, socket_type::push);
+    push.set(option::linger, 0);
+    push.set(option::connect_timeout, 100);
+    push.set(option::reconnect_ivl, 50);
+    event_watch events(ctx, push);
+    const auto started = steady::now();
+    push.connect("tcp://127.0.0.1:" + std::to_string(port));
+    REQUIRE(events.wait_for(ev::connect_delayed).has_value());
+    REQUIRE_MESSAGE(events.wait_for(ev::closed).has_value(), "events: " << events.seen());
+    CHECK(steady::now() - started >= 90ms);  // not before CONNECT_TIMEOUT
+    REQUIRE(events.wait_for(ev::connect_retried).has_value());
+    CHECK(events.count(ev::connected) == 0u);
+    // Room in the queue again: a later attempt gets through.
+    unique_fd taken = raw_accept(listener.get());
+    REQUIRE_MESSAGE(events.wait_for(ev::connected).has_value(), "events: " << events.seen());
+  }
+
   TEST_CASE("ZMTP 3.0 peer: a troupe SUB sends it subscription messages - not SUBSCRIBE commands") {
     msg::context ctx;
     msg::socket sub(ctx, socket_type::sub);
