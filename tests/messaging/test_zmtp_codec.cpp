@@ -10,6 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -253,6 +256,54 @@ TEST_SUITE("zmtp-codec") {
       most_held = std::max(most_held, d.buffered());
     }
     CHECK(most_held <= arrived + arrived / 2);
+  }
+
+  TEST_CASE("a body the process cannot hold fails that frame - out of memory is not an exception") {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    MESSAGE("SKIPPED under a sanitizer: its shadow memory does not live with RLIMIT_AS");
+#else
+    // In a child with little address space to spare, a 1 GiB body announced and (by the
+    // window counts) arriving: the buffer cannot grow, and the decoder reports it.
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      rlimit lim{};
+      ::getrlimit(RLIMIT_AS, &lim);
+      std::size_t vm_kib = 0;
+      {
+        std::ifstream in("/proc/self/status");
+        for (std::string key; in >> key;) {
+          if (key == "VmSize:") {
+            in >> vm_kib;
+            break;
+          }
+        }
+      }
+      lim.rlim_cur = (vm_kib + 256 * 1024) * 1024;  // 256 MiB more than now
+      if (vm_kib == 0 || ::setrlimit(RLIMIT_AS, &lim) != 0) ::_exit(2);
+      zmtp::decoder d;
+      const std::uint64_t announced = 1ull << 30;
+      std::byte header[9] = {std::byte{0x02}};
+      for (int i = 0; i < 8; ++i) header[1 + i] = std::byte{static_cast<unsigned char>(announced >> (56 - 8 * i))};
+      if (d.decode(header).what != zmtp::decoder::status::need_more) ::_exit(3);
+      for (;;) {
+        const auto w = d.body_window(std::size_t{1} << 30);
+        if (w.empty()) break;  // could not grow
+        if (d.body_written(w.size()) != zmtp::decoder::status::need_more) ::_exit(4);
+      }
+      // The window was refused: feeding the bytes the normal way now fails the frame.
+      const std::byte more[1] = {};
+      const auto r = d.decode(more);
+      ::_exit(r.what == zmtp::decoder::status::failed && d.error().find("out of memory") != std::string::npos &&
+                      d.buffered() == 0
+                  ? 0
+                  : 5);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+#endif
   }
 
   TEST_CASE("commands are bounded too - by MAXMSGSIZE plus room for the name and never under 1 KiB") {
