@@ -516,14 +516,14 @@ inline unique_fd raw_connect_to(const std::string& endpoint) {
 }
 
 /// A raw tcp listener on 127.0.0.1 at a port the kernel picks.
-inline unique_fd raw_listen(int& port) {
+inline unique_fd raw_listen(int& port, int backlog = 8) {
   unique_fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   REQUIRE(fd.get() >= 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   REQUIRE(::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  REQUIRE(::listen(fd.get(), 8) == 0);
+  REQUIRE(::listen(fd.get(), backlog) == 0);
   socklen_t len = sizeof a;
   REQUIRE(::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&a), &len) == 0);
   port = ntohs(a.sin_port);

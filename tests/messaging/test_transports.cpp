@@ -19,16 +19,20 @@ namespace internal = troupe::messaging::internal;
 
 namespace {
 
-/// A PUSH connected to a PULL bound at `bind_to` carries one message.
-void round_trip(msg::context& ctx, const std::string& bind_to, std::string* connect_to = nullptr) {
+/// A PUSH connected to a PULL bound at `bind_to` carries one message; returns LAST_ENDPOINT.
+/// The PUSH connects to `connect_to(LAST_ENDPOINT)`, or to LAST_ENDPOINT itself.
+std::string round_trip(msg::context& ctx, const std::string& bind_to,
+                       std::string (*connect_to)(const std::string& bound) = nullptr) {
   msg::socket pull(ctx, socket_type::pull), push(ctx, socket_type::push);
   pull.set(option::linger, 0);
   push.set(option::linger, 0);
   pull.bind(bind_to);
-  const std::string ep = connect_to ? *connect_to : pull.get_bytes(option::last_endpoint);
+  const std::string bound = pull.get_bytes(option::last_endpoint);
+  const std::string ep = connect_to ? connect_to(bound) : bound;
   push.connect(ep);
   REQUIRE(push.send("over " + ep));
   CHECK(recv_within(pull).view() == "over " + ep);
+  return bound;
 }
 
 template <class F>
@@ -87,41 +91,24 @@ TEST_SUITE("wire") {
       return;
     }
     msg::context ctx;
-    msg::socket pull(ctx, socket_type::pull), push(ctx, socket_type::push);
-    pull.set(option::linger, 0);
-    push.set(option::linger, 0);
-    pull.bind("tcp://[::1]:*");
-    const std::string ep = pull.get_bytes(option::last_endpoint);
-    CHECK(ep.starts_with("tcp://[::1]:"));
-    push.connect(ep);
-    REQUIRE(push.send("six"));
-    CHECK(recv_within(pull).view() == "six");
+    CHECK(round_trip(ctx, "tcp://[::1]:*").starts_with("tcp://[::1]:"));
   }
 
   TEST_CASE("tcp host names: localhost binds and connects") {
     msg::context ctx;
-    msg::socket pull(ctx, socket_type::pull), push(ctx, socket_type::push);
-    pull.set(option::linger, 0);
-    push.set(option::linger, 0);
-    pull.bind("tcp://localhost:*");
-    const std::string ep = pull.get_bytes(option::last_endpoint);
-    CHECK(ep.starts_with("tcp://127.0.0.1:"));  // IPv4 first, as libzmq without IPV6
-    push.connect("tcp://localhost:" + std::to_string(tcp_port_of(ep)));
-    REQUIRE(push.send("by name"));
-    CHECK(recv_within(pull).view() == "by name");
+    const std::string bound = round_trip(ctx, "tcp://localhost:*", [](const std::string& b) {
+      return "tcp://localhost:" + std::to_string(tcp_port_of(b));
+    });
+    CHECK(bound.starts_with("tcp://127.0.0.1:"));  // IPv4 first, as libzmq without IPV6
   }
 
   TEST_CASE("tcp bind to * listens on every interface - LAST_ENDPOINT says 0.0.0.0") {
     msg::context ctx;
-    msg::socket pull(ctx, socket_type::pull), push(ctx, socket_type::push);
-    pull.set(option::linger, 0);
-    push.set(option::linger, 0);
-    pull.bind("tcp://*:*");
-    const std::string ep = pull.get_bytes(option::last_endpoint);
-    CHECK(ep.starts_with("tcp://0.0.0.0:"));
-    push.connect("tcp://127.0.0.1:" + std::to_string(tcp_port_of(ep)));
-    REQUIRE(push.send("anywhere"));
-    CHECK(recv_within(pull).view() == "anywhere");
+    const std::string bound = round_trip(ctx, "tcp://*:*", [](const std::string& b) {
+      return "tcp://127.0.0.1:" + std::to_string(tcp_port_of(b));
+    });
+    CHECK(bound.starts_with("tcp://0.0.0.0:"));
+    msg::socket push(ctx, socket_type::push);
     CHECK(error_of([&] { push.connect("tcp://*:5555"); }).find("'*' can only be bound") != std::string::npos);
   }
 
@@ -253,15 +240,8 @@ TEST_SUITE("wire") {
   TEST_CASE("CONNECT_TIMEOUT abandons an attempt the peer never answers - and the next attempt connects") {
     // A listener with a full accept queue (backlog 0 and one connection waiting): Linux drops
     // further SYNs, so a connect neither succeeds nor fails until its timeout.
-    unique_fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listener.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(listener.get(), 0) == 0);
-    socklen_t len = sizeof a;
-    REQUIRE(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&a), &len) == 0);
-    const int port = ntohs(a.sin_port);
+    int port = 0;
+    unique_fd listener = raw_listen(port, 0);
     unique_fd filler = raw_connect(port);  // fills the queue
     msg::context ctx;
     msg::socket push(ctx, socket_type::push);
