@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -495,15 +496,34 @@ inline unique_fd raw_connect(int port) {
   return fd;
 }
 
+/// A raw connection to a troupe endpoint: "tcp://127.0.0.1:port" or "ipc://path" (or
+/// "ipc://@name", abstract).
+inline unique_fd raw_connect_to(const std::string& endpoint) {
+  if (endpoint.starts_with("tcp://")) return raw_connect(tcp_port_of(endpoint));
+  REQUIRE_MESSAGE(endpoint.starts_with("ipc://"), "not a tcp or ipc endpoint: " << endpoint);
+  const std::string path = endpoint.substr(6);
+  unique_fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  REQUIRE(fd.get() >= 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  REQUIRE(path.size() < sizeof a.sun_path);
+  std::memcpy(a.sun_path, path.data(), path.size());
+  if (path.starts_with("@")) a.sun_path[0] = '\0';
+  const auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + (path.starts_with("@") ? 0 : 1));
+  REQUIRE_MESSAGE(::connect(fd.get(), reinterpret_cast<sockaddr*>(&a), len) == 0,
+                  "connect " << endpoint << ": " << std::strerror(errno));
+  return fd;
+}
+
 /// A raw tcp listener on 127.0.0.1 at a port the kernel picks.
-inline unique_fd raw_listen(int& port) {
+inline unique_fd raw_listen(int& port, int backlog = 8) {
   unique_fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   REQUIRE(fd.get() >= 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   REQUIRE(::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  REQUIRE(::listen(fd.get(), 8) == 0);
+  REQUIRE(::listen(fd.get(), backlog) == 0);
   socklen_t len = sizeof a;
   REQUIRE(::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&a), &len) == 0);
   port = ntohs(a.sin_port);
@@ -575,6 +595,13 @@ inline std::string raw_read_frame(int fd, std::chrono::milliseconds bound = even
   std::string body = raw_read(fd, static_cast<std::size_t>(size), bound);
   REQUIRE(body.size() == size);
   return head + body;
+}
+
+/// Greeting (ZMTP 3.`minor`) and READY as a `socket_type` peer; reads troupe's greeting and READY.
+inline void raw_handshake(int fd, std::string_view socket_type, std::string_view identity = {}, unsigned minor = 1) {
+  raw_write(fd, zmtp_greeting(3, minor) + zmtp_ready(socket_type, identity));
+  REQUIRE(raw_read(fd, 64).size() == 64);
+  REQUIRE(raw_read_frame(fd).find("READY") != std::string::npos);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -85,9 +85,9 @@ private:
   void attempt() noexcept;
   std::string try_connect_locked() noexcept;  // "" on success (connecting), else why not
   void on_connect_ready() noexcept;
-  void engine_closed(const std::string& why) noexcept;
+  void engine_closed(std::string_view why) noexcept;
   /// Schedules the next attempt; false if there will be none (RECONNECT_IVL -1, runtime gone).
-  bool retry_later_locked(const std::string& why) noexcept;
+  bool retry_later_locked(std::string_view why) noexcept;
   void closed_attempt_locked(int fd, const std::string& why) noexcept;
   /// Nothing more to do: gives up the session's queue. Call unlocked; idempotent.
   void finish() noexcept;

@@ -123,7 +123,7 @@ void stream_connecter::on_connect_ready() noexcept {
   framework::ref_ptr<stream_connecter> self(this);
   bool retrying = true;
   try {
-    engine_ = stream_engine::start(opts_, fd, session_, [self](const std::string& why, bool) { self->engine_closed(why); });
+    engine_ = stream_engine::start(opts_, fd, session_, [self](std::string_view why, bool) { self->engine_closed(why); });
     if (stopped_) engine_->shutdown();  // connected while lingering: deliver and go
   } catch (...) {
     ::close(fd);
@@ -134,7 +134,7 @@ void stream_connecter::on_connect_ready() noexcept {
   if (!retrying) finish();
 }
 
-void stream_connecter::engine_closed(const std::string& why) noexcept {
+void stream_connecter::engine_closed(std::string_view why) noexcept {
   {
     std::lock_guard lock(mutex_);
     engine_.reset();
@@ -147,10 +147,15 @@ void stream_connecter::engine_closed(const std::string& why) noexcept {
   finish();
 }
 
-bool stream_connecter::retry_later_locked(const std::string& why) noexcept {
+bool stream_connecter::retry_later_locked(std::string_view why) noexcept {
   if (finished_) return true;
   if (opts_.reconnect_ivl < 0) {
-    framework::log(framework::log_level::info, endpoint_ + ": not reconnecting (RECONNECT_IVL is -1): " + why);
+    try {
+      framework::log(framework::log_level::info,
+                     endpoint_ + ": not reconnecting (RECONNECT_IVL is -1): " + std::string(why));
+    } catch (...) {
+      framework::log(framework::log_level::info, why);
+    }
     return false;
   }
   const int ivl = std::max(1, current_ivl_);

@@ -70,9 +70,9 @@ stream_engine::stream_engine(const socket_options& opts, int fd, framework::ref_
       in_(in_capacity),
       decoder_(opts.maxmsgsize),
       last_input_(framework::clock::now()) {
-  sock_.ctx().engine_opened();
   const auto g = zmtp::encode_greeting({});
-  out_.assign(g.begin(), g.end());
+  out_.add_bytes(g);  // may throw: then start() fails before the context counts us
+  sock_.ctx().engine_opened();
 }
 
 stream_engine::~stream_engine() {
@@ -117,6 +117,17 @@ void stream_engine::handle(framework::io_events ev) noexcept {
 }
 
 void stream_engine::run_once() noexcept {
+  try {
+    run_rounds();
+  } catch (const std::bad_alloc&) {
+    close("out of memory handling this connection", monitor_event::disconnected);
+  } catch (...) {
+    framework::log_exception(endpoint_, std::current_exception());
+    close("unexpected error handling this connection", monitor_event::disconnected);
+  }
+}
+
+void stream_engine::run_rounds() {
   if (abort_requested_.load(std::memory_order_acquire)) {
     close("linger expired: what was still queued is dropped", 0);
     return;
@@ -144,10 +155,10 @@ void stream_engine::run_once() noexcept {
     }
     if (phase_ == phase::active) pull_from_pipe();
     if (phase_ == phase::closed) return;
-    if (out_.size() > out_sent_ && sock_writable_ && !write_socket()) return;
+    if (!out_.empty() && sock_writable_ && !write_socket()) return;
     more = progress_ != before || (in_end_ - in_begin_) != in_before;
   }
-  if (let_go_ && out_sent_ == out_.size()) {
+  if (let_go_ && out_.empty()) {
     // The socket closed its end and all it left has been written (linger done).
     close("socket closed", 0);
     return;
@@ -174,7 +185,7 @@ void stream_engine::begin_linger() noexcept {
   }
 }
 
-bool stream_engine::read_socket() noexcept {
+bool stream_engine::read_socket() {
   // Large bodies are read straight into their buffer: no copy through in_.
   if (phase_ == phase::active) {
     auto window = decoder_.body_window();
@@ -221,7 +232,7 @@ bool stream_engine::read_socket() noexcept {
   return false;
 }
 
-bool stream_engine::consume_input() noexcept {
+bool stream_engine::consume_input() {
   bool delivered = false;
   if (have_held_) {
     if (end_->peer_closed()) {
@@ -259,7 +270,7 @@ bool stream_engine::consume_input() noexcept {
   return phase_ != phase::closed;
 }
 
-bool stream_engine::on_greeting_bytes() noexcept {
+bool stream_engine::on_greeting_bytes() {
   const std::size_t have = in_end_ - in_begin_;
   const auto bytes = std::span<const std::byte>(in_.data() + in_begin_, have);
   const auto verdict = zmtp::check_signature(bytes.first(std::min(have, zmtp::signature_and_major)));
@@ -311,7 +322,7 @@ bool stream_engine::on_greeting_bytes() noexcept {
   return true;
 }
 
-bool stream_engine::on_frame(message&& m) noexcept {
+bool stream_engine::on_frame(message&& m) {
   if (phase_ == phase::ready) {
     if (!m.command()) {
       close("peer sent a message before READY", monitor_event::handshake_failed_protocol);
@@ -350,7 +361,7 @@ bool stream_engine::on_frame(message&& m) noexcept {
   return deliver(std::move(m));
 }
 
-bool stream_engine::deliver(message&& m) noexcept {
+bool stream_engine::deliver(message&& m) {
   if (end_->peer_closed()) return true;  // the socket let go: nobody will read it
   if (!end_->check_write()) {
     held_ = std::move(m);
@@ -361,7 +372,7 @@ bool stream_engine::deliver(message&& m) noexcept {
   return true;
 }
 
-bool stream_engine::on_command(const message& m) noexcept {
+bool stream_engine::on_command(const message& m) {
   auto cmd = zmtp::parse_command(m.bytes());
   if (auto* s = std::get_if<zmtp::subscribe_cmd>(&cmd)) {
     if (!is_publisher(type_)) return true;  // only publishers care
@@ -404,7 +415,7 @@ bool stream_engine::on_command(const message& m) noexcept {
   return false;
 }
 
-void stream_engine::become_active(std::string peer_identity) noexcept {
+void stream_engine::become_active(std::string peer_identity) {
   end_ = session_->attach(*this, std::move(peer_identity));
   if (!end_) {
     close("out of memory making the pipe", monitor_event::disconnected);
@@ -424,7 +435,9 @@ void stream_engine::become_active(std::string peer_identity) noexcept {
       }
     }
   }
-  if (opts_.heartbeat_ivl > 0) {
+  // PING/PONG are ZMTP 3.1: a 3.0 peer could not answer them, so it gets no heartbeats (and
+  // is not dropped for the silence it could not help).
+  if (opts_.heartbeat_ivl > 0 && peer_minor_ >= 1) {
     try {
       heartbeat_timer_ = start_timer(std::chrono::milliseconds(opts_.heartbeat_ivl), true);
     } catch (...) {
@@ -432,9 +445,9 @@ void stream_engine::become_active(std::string peer_identity) noexcept {
   }
 }
 
-void stream_engine::pull_from_pipe() noexcept {
+void stream_engine::pull_from_pipe() {
   if (!end_ || let_go_) return;
-  while (out_.size() - out_sent_ < out_batch) {
+  while (out_.pending() < out_batch) {
     message m;
     const read_result r = end_->read(m);
     if (r == read_result::empty) return;
@@ -443,7 +456,12 @@ void stream_engine::pull_from_pipe() noexcept {
       let_go_ = true;
       return;
     }
-    if (is_subscriber(type_) && !out_more_ && !m.more() && is_subscription(m)) {
+    // Before anything that may throw: if this part is lost with the connection, detach()
+    // must know a message was begun, so that its rest is not sent to the next connection.
+    const bool first_part = !out_more_;
+    out_more_ = m.more();
+    ++progress_;
+    if (is_subscriber(type_) && first_part && !m.more() && is_subscription(m)) {
       const bool subscribe = subscribes(m);
       const std::string_view topic = subscription_topic(m);
       session_->sent_subscription(subscribe, topic);
@@ -453,49 +471,22 @@ void stream_engine::pull_from_pipe() noexcept {
         continue;
       }
     }
-    out_more_ = m.more();
-    ++progress_;
-    queue_frame(m);
+    queue_frame(std::move(m));  // a large body is held and written in place, not copied
   }
 }
 
-void stream_engine::queue_frame(const message& m) noexcept {
-  try {
-    if (out_sent_ == out_.size()) {
-      out_.clear();
-      out_sent_ = 0;
-    }
-    std::byte header[9];
-    const std::size_t n = zmtp::encode_header(m, header);
-    out_.insert(out_.end(), header, header + n);
-    out_.insert(out_.end(), m.data(), m.data() + m.size());
-  } catch (...) {
-    close("out of memory queueing output", monitor_event::disconnected);
-  }
+void stream_engine::queue_frame(message&& m) { out_.add_frame(std::move(m)); }
+
+bool stream_engine::write_socket() {
+  const write_queue::result r = out_.write_to(fd_);
+  if (r.bytes) ++progress_;
+  if (r.what == write_queue::status::blocked) sock_writable_ = false;
+  if (r.what != write_queue::status::failed) return true;
+  close(std::string("write failed: ") + std::strerror(r.error), monitor_event::disconnected);
+  return false;
 }
 
-bool stream_engine::write_socket() noexcept {
-  while (out_sent_ < out_.size()) {
-    const ssize_t n = ::send(fd_, out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL);
-    if (n > 0) {
-      ++progress_;
-      out_sent_ += static_cast<std::size_t>(n);
-      continue;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      sock_writable_ = false;
-      return true;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    close(std::string("write failed: ") + std::strerror(errno), monitor_event::disconnected);
-    return false;
-  }
-  out_.clear();
-  out_sent_ = 0;
-  return true;
-}
-
-void stream_engine::tick() noexcept {
+void stream_engine::tick() {
   const auto now = framework::clock::now();
   if (lingering_ && opts_.linger > 0 && now >= linger_deadline_) {
     close("linger expired: what was still queued is dropped", 0);
@@ -508,7 +499,7 @@ void stream_engine::tick() noexcept {
     return;
   }
   const auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_input_).count();
-  if (opts_.heartbeat_ivl > 0) {
+  if (opts_.heartbeat_ivl > 0 && peer_minor_ >= 1) {
     const int timeout = opts_.heartbeat_timeout >= 0 ? opts_.heartbeat_timeout : opts_.heartbeat_ivl;
     if (silent > opts_.heartbeat_ivl + timeout) {
       close("heartbeat timeout: nothing heard for " + std::to_string(silent) + " ms", monitor_event::disconnected);
@@ -522,15 +513,19 @@ void stream_engine::tick() noexcept {
   }
 }
 
-void stream_engine::close(const std::string& reason, int event) noexcept {
+void stream_engine::close(std::string_view reason, int event) noexcept {
   if (phase_ == phase::closed) return;
   const bool was_active = phase_ == phase::active;
   phase_ = phase::closed;
   // Our own side closing is routine; anything else is worth a line.
-  framework::log(event == 0 ? framework::log_level::debug
-                 : was_active ? framework::log_level::info
-                              : framework::log_level::warning,
-                 endpoint_ + ": connection closed: " + reason);
+  const auto level = event == 0 ? framework::log_level::debug
+                     : was_active ? framework::log_level::info
+                                  : framework::log_level::warning;
+  try {
+    framework::log(level, endpoint_ + ": connection closed: " + std::string(reason));
+  } catch (...) {
+    framework::log(level, reason);  // no memory for the endpoint's name: the reason alone
+  }
   if (event != 0) {
     // As libzmq: the reason (a failed handshake), then DISCONNECTED with the descriptor. Our
     // own side closing (close, disconnect, unbind) reports nothing here.

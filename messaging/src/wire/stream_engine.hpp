@@ -17,10 +17,12 @@
 #include "pipe/pipe.hpp"
 #include "socket_options.hpp"
 #include "wire/session.hpp"
+#include "wire/write_queue.hpp"
 #include "zmtp/decoder.hpp"
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace troupe::messaging::internal {
@@ -31,7 +33,7 @@ class stream_engine final : public pipe_owner {
 public:
   /// Called (on the engine's strand) once the connection is gone, with the reason; a
   /// connecter uses it to schedule a reconnect.
-  using closed_fn = std::function<void(const std::string& reason, bool handshake_done)>;
+  using closed_fn = std::function<void(std::string_view reason, bool handshake_done)>;
 
   /// Takes ownership of the connected, non-blocking descriptor `fd`. `opts` is a snapshot of
   /// the socket's options taken on its thread.
@@ -55,21 +57,24 @@ private:
 
   void handle(framework::io_events ev) noexcept;
   void run_once() noexcept;
-  bool read_socket() noexcept;   // false: closed
-  bool consume_input() noexcept; // false: closed
-  bool on_greeting_bytes() noexcept;
-  bool on_frame(message&& m) noexcept;
-  bool on_command(const message& m) noexcept;
-  bool deliver(message&& m) noexcept;
-  void pull_from_pipe() noexcept;
-  void queue_frame(const message& m) noexcept;
-  bool write_socket() noexcept;
-  void become_active(std::string peer_identity) noexcept;
+  // The steps of run_once(). They may throw (std::bad_alloc: a peer's input or our output
+  // needs memory we cannot get); run_once() then closes this connection only.
+  void run_rounds();
+  bool read_socket();   // false: closed
+  bool consume_input(); // false: closed
+  bool on_greeting_bytes();
+  bool on_frame(message&& m);
+  bool on_command(const message& m);
+  bool deliver(message&& m);
+  void pull_from_pipe();
+  void queue_frame(message&& m);
+  bool write_socket();
+  void become_active(std::string peer_identity);
   void begin_linger() noexcept;
   /// `monitor_event` 0: our own side closed (no event). Any other is followed by DISCONNECTED,
-  /// as libzmq does.
-  void close(const std::string& reason, int monitor_event) noexcept;
-  void tick() noexcept;
+  /// as libzmq does. Never throws, whatever memory is left.
+  void close(std::string_view reason, int monitor_event) noexcept;
+  void tick();
   framework::timer start_timer(std::chrono::milliseconds after, bool periodic);
 
   framework::ref_ptr<stream_session> session_;
@@ -107,8 +112,7 @@ private:
   std::uint32_t peer_ttl_ms_ = 0;
 
   // Output.
-  std::vector<std::byte> out_;
-  std::size_t out_sent_ = 0;
+  write_queue out_;
   bool out_more_ = false;  // inside a multipart message from the pipe
   bool in_more_ = false;   // inside a multipart message from the peer
 

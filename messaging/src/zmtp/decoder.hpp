@@ -1,18 +1,24 @@
 #pragma once
 // ZMTP frame decoder (RFC 23/37): bytes in, one frame at a time out. Pure: no I/O.
 //
-// Memory: a frame's size is checked against the limit before anything is allocated, and a
-// large body's buffer grows only as its bytes arrive (doubling from 64 KiB, never past the
-// announced size), so a peer announcing 2^62 bytes costs nothing until it sends them.
+// Memory: a frame's size is checked against its limit before anything is allocated, and a
+// large body's buffer grows only as its bytes arrive: it never holds more than
+// min(announced, arrived + max(64 KiB, arrived / 2)) bytes, arrived being the body bytes
+// received so far (growth by half keeps the number of reallocs logarithmic, and glibc moves
+// big blocks with mremap, not a copy). So a peer announcing 2^62 bytes costs nothing until it
+// sends them, and a peer that sends half a body costs at most 1.5x what it sent.
 // Large bodies can be read straight into their buffer (body_window / body_written), and the
 // finished buffer becomes the message without another copy.
+// Nothing here throws: running out of memory is a protocol failure of this frame (failed).
 
 #include <troupe/messaging/message.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace troupe::messaging::internal::zmtp {
 
@@ -23,8 +29,21 @@ inline constexpr std::uint8_t flag_command = 0x04;
 /// Largest frame accepted when the socket sets no MAXMSGSIZE: finite, so that the default
 /// configuration is not an invitation.
 inline constexpr std::uint64_t default_max_frame = std::uint64_t{1} << 30;  // 1 GiB
-/// Largest command frame (READY with its metadata, SUBSCRIBE with a topic, ...).
+/// Largest command frame (READY with its metadata, SUBSCRIBE with a topic, ...) whatever
+/// MAXMSGSIZE says.
 inline constexpr std::uint64_t max_command = std::uint64_t{1} << 20;
+/// Smallest limit a command gets from a small MAXMSGSIZE: READY with a 255-byte Identity, the
+/// Socket-Type and their names always fits, so a tiny MAXMSGSIZE cannot break the handshake.
+inline constexpr std::uint64_t min_command_limit = 1024;
+/// Room for a command's name in front of its data (SUBSCRIBE is 1 + 9 bytes).
+inline constexpr std::uint64_t command_name_room = 16;
+/// Body of the first allocation of a large body, and the least a growing one may run ahead.
+inline constexpr std::size_t first_chunk = 64 * 1024;
+
+/// The limit on a command frame for a socket whose MAXMSGSIZE is `max_message` (< 0: none):
+/// max_command, lowered to MAXMSGSIZE + command_name_room when that is smaller (a SUBSCRIBE
+/// may carry a topic as long as a message), never below min_command_limit.
+std::uint64_t command_limit(std::int64_t max_message) noexcept;
 
 class decoder {
 public:
@@ -53,6 +72,8 @@ public:
 
   /// While in a large body: where the next bytes of it may be read directly (never more
   /// than the body still needs, at most `max_chunk`); empty otherwise.
+  /// May grow the buffer, within the bound above (the window is smaller than `max_chunk` when
+  /// little of the body has arrived yet).
   std::span<std::byte> body_window(std::size_t max_chunk = 1 << 20) noexcept;
   /// `n` bytes were put in the body_window(); may complete the frame (then frame_ready).
   /// After a protocol error: failed, whatever `n`.
@@ -64,12 +85,14 @@ public:
 
 private:
   enum class state { flags, size, body, done, failed };
-  status fail(std::string why) noexcept;
+  status fail(std::initializer_list<std::string_view> why) noexcept;
   status start_body() noexcept;
+  std::size_t growth_target(std::size_t at_least) const noexcept;
   bool grow(std::size_t at_least) noexcept;
-  void finish_body() noexcept;
+  bool finish_body() noexcept;  // false: failed (out of memory)
 
   std::uint64_t max_;
+  std::uint64_t max_cmd_;
   state state_ = state::flags;
   std::uint8_t flags_ = 0;
   std::uint8_t size_bytes_[8]{};
