@@ -311,3 +311,45 @@ TEST_SUITE("graph_file") {
     }
   }
 }
+
+namespace {
+
+/// Sends params.count ints, then idles until the graph stops it.
+struct burst_then_idle : ta::fiber_actor {
+  static void ports(ta::port_list& p) { p.output("out"); }
+  void run() override {
+    const long long n = params().value("count", 0LL);
+    for (long long i = 0; i < n; ++i)
+      if (!out("out").send_value(i)) return;
+    while (!stopping())
+      if (!sleep_for(std::chrono::milliseconds(5))) return;
+  }
+};
+
+}  // namespace
+
+TEST_SUITE("graph_file") {
+  TEST_CASE("link counts are refreshed while the graph runs") {
+    fixture f;
+    clear_results();
+    ta::registry types;
+    troupe_register_test_actors(types);
+    types.add<burst_then_idle>("test.burst");
+    ta::graph g(f.ctx, "live", types);
+    g.spawn("a", "test.burst", {.params = {{"count", 30}}});
+    g.spawn("b", "test.burst", {.params = {{"count", 12}}});
+    g.spawn("sum", "test.sum", {.params = {{"key", "live"}}});
+    g.connect("a.out", "sum.in");
+    g.connect("b.out", "sum.in");
+    g.start();
+    // The sources stay running, so the sink does too: its counts come from refreshes that
+    // links() asks for, not from its finish.
+    CHECK(wait_until([&] {
+      const auto links = g.links();
+      return links.size() == 2 && links[0].messages == 30 && links[1].messages == 12;
+    }));
+    CHECK(g.counters()["sum"]["state"] == "running");
+    CHECK(g.stop(ta::stop_mode::drain, eventually).ok());
+    CHECK(result_of("live").messages == 42);
+  }
+}

@@ -54,9 +54,11 @@ class progress_display {
 public:
   explicit progress_display(bool on) : on_(on) {
     if (!on_) return;
-    previous_ = framework::set_log_sink([this](framework::log_level, std::string_view text) {
+    previous_ = framework::set_log_sink([this](framework::log_level level, std::string_view text) {
+      static constexpr const char* names[] = {"debug", "info", "warning", "error"};
       std::lock_guard lock(mutex_);
-      std::fprintf(stderr, "\r\033[K%.*s\n", static_cast<int>(text.size()), text.data());
+      std::fprintf(stderr, "\r\033[Ktroupe %s: %.*s\n", names[static_cast<int>(level)], static_cast<int>(text.size()),
+                   text.data());
       shown_ = false;
     });
   }
