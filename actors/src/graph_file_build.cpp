@@ -68,8 +68,11 @@ void build(graph& g, const graph_description& d) {
     const actor_decl& a = decl_of(d, std::string_view(p).substr(0, dot));
     const port_spec* spec = g.types().find(a.type).find_port(p.substr(dot + 1));
     const bool input_port = spec && is_input(spec->kind);
-    d.fail(a.pointer, "required " + std::string(input_port ? "input" : "output") + " port '" + p +
-                          "' is not connected (no link has \"" + (input_port ? "to" : "from") + "\": \"" + p + "\")");
+    const std::string end = input_port ? "to" : "from";
+    std::string hint = "no link has \"" + end + "\": \"" + p + "\"";
+    if (p.find('[') != std::string::npos) hint += " or \"" + end + "\": \"" + a.name + "." + p.substr(dot + 1) + "\"";
+    d.fail(a.pointer, "required " + std::string(input_port ? "input" : "output") + " port '" + p + "' is not connected (" +
+                          hint + ")");
   }
 }
 

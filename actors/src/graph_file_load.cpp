@@ -242,16 +242,18 @@ graph_description parse(std::string_view text, std::string file) {
   try {
     doc = json::parse(text);
   } catch (const json::parse_error& e) {
-    // nlohmann's byte is where its lexer stopped: the end of the offending token, which its
-    // what() quotes ("last read: '...'"); point at the token's start when the quote matches.
+    // nlohmann's byte is where it stopped: for a parser error, the end of a whole token (point
+    // at the token's start); for a lexer error (what() quotes "last read: '...'"), the byte
+    // that broke the token (point at the token's start if the quote is one word, else there).
     std::string why = e.what();
     std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
-    if (const auto lr = why.find("last read: '"); lr != std::string::npos && why.back() == '\'') {
-      const std::string token = why.substr(lr + 12, why.size() - lr - 13);
-      if (!token.empty() && token.size() <= e.byte && text.substr(e.byte - token.size(), token.size()) == token)
-        offset = e.byte - token.size();
-    } else {
+    if (const auto lr = why.find("last read: '"); lr == std::string::npos) {
       offset = token_start(text, offset);
+    } else if (why.back() == '\'') {
+      const std::string token = why.substr(lr + 12, why.size() - lr - 13);
+      const bool one_word = !token.empty() && token.find_first_of(" \t\r\n") == std::string::npos;
+      if (one_word && token.size() <= e.byte && text.substr(e.byte - token.size(), token.size()) == token)
+        offset = e.byte - token.size();
     }
     const text_position at = json_source_map::at_offset(text, offset);
     if (const auto p = why.find("parse error"); p != std::string::npos) {
