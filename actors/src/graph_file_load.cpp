@@ -142,9 +142,10 @@ const json& need_object(const graph_description& d, const json& v, const std::st
   return v;
 }
 
-void check_name(const graph_description& d, const std::string& name, const std::string& pointer, const char* what) {
+/// A name is non-empty and has none of `bad` (they would break endpoints or addresses).
+void check_name(const graph_description& d, const std::string& name, const std::string& pointer, const char* what,
+                const char* bad) {
   if (name.empty()) d.fail(pointer, std::string(what) + " must not be empty");
-  const char* bad = what[0] == 'g' ? "/" : "./[]";
   if (name.find_first_of(bad) != std::string::npos)
     d.fail(pointer, std::string(what) + " '" + name + "' must not contain any of '" + bad + "'");
 }
@@ -172,7 +173,7 @@ actor_decl read_actor(const graph_description& d, const json& v, const std::stri
   actor_decl a;
   a.pointer = pointer;
   a.name = f.string("name", true);
-  check_name(d, a.name, f.at("name"), "actor name");
+  check_name(d, a.name, f.at("name"), "actor name", "./[]");
   a.type = f.string("type", true);
   if (a.type.empty()) d.fail(f.at("type"), "'type' must not be empty");
   if (const json* p = f.object("params")) a.options.params = *p;
@@ -273,7 +274,7 @@ graph_description parse(std::string_view text, std::string file) {
     d.fail("/version", "version " + std::to_string(d.version) + " is newer than this troupe reads (" +
                            std::to_string(current_version) + ")");
   d.name = top.string("name", true);
-  check_name(d, d.name, "/name", "graph name");
+  check_name(d, d.name, "/name", "graph name", "/");
 
   const json& actors = *top.array("actors", true);
   if (actors.empty()) d.fail("/actors", "a graph needs at least one actor");

@@ -145,6 +145,9 @@ json_source_map::json_source_map(std::string_view text) {
   cursor c(text);
   std::vector<frame> stack;
   std::string at;  // pointer of the value about to be read
+  if (text.starts_with("\xEF\xBB\xBF")) {  // a UTF-8 byte order mark (nlohmann skips it too)
+    for (int i = 0; i < 3; ++i) c.advance();
+  }
   c.skip_ws();
   // Reads the key of the next member of the object on top of the stack; false if malformed.
   auto read_member = [&]() -> bool {

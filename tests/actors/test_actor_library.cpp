@@ -7,6 +7,7 @@
 
 #include <map>
 #include <mutex>
+#include <stdexcept>
 
 namespace troupe_test {
 
@@ -66,6 +67,12 @@ struct sum_sub : ta::handler_actor {
   }
 };
 
+/// Throws on every message: supervision restarts it until its limit stops the graph.
+struct crash : ta::handler_actor {
+  static void ports(ta::port_list& p) { p.input("in"); }
+  void on_message(ta::input&, tm::multipart&) override { throw std::runtime_error("crash on purpose"); }
+};
+
 struct ticker : ta::fiber_actor {
   static void ports(ta::port_list& p) { p.output("out"); }
   void run() override {
@@ -99,4 +106,5 @@ void troupe_register_test_actors(troupe::actors::registry& r) {
   r.add<parity>("test.parity");
   r.add<sum_sub>("test.sum_sub");
   r.add<ticker>("test.ticker");
+  r.add<crash>("test.crash");
 }

@@ -23,12 +23,14 @@ void list_types(const ta::registry& types) {
   if (names.empty()) std::puts("(no actor types are linked into this program)");
   for (const std::string& n : names) {
     const ta::actor_type& t = types.find(n);
-    std::string ports;
+    std::string ins, outs;
     for (const ta::port_spec& p : t.ports) {
-      ports += (ports.empty() ? "" : ", ") + std::string(ta::is_input(p.kind) ? "in " : "out ") + p.name + " (" +
-               std::string(ta::to_string(p.kind)) + (p.options.required ? "" : ", optional") + ")";
+      std::string& list = ta::is_input(p.kind) ? ins : outs;
+      list += (list.empty() ? "" : ", ") + p.name + " (" + std::string(ta::to_string(p.kind)) +
+              (p.options.required ? "" : ", optional") + ")";
     }
-    std::printf("%s  [%s]  %s\n", n.c_str(), t.style == ta::actor_style::fiber ? "fiber" : "handler", ports.c_str());
+    std::printf("%s  [%s]  in: %s  out: %s\n", n.c_str(), t.style == ta::actor_style::fiber ? "fiber" : "handler",
+                ins.empty() ? "-" : ins.c_str(), outs.empty() ? "-" : outs.c_str());
   }
 }
 

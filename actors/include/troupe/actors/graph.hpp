@@ -125,7 +125,8 @@ public:
 
   /// Per-actor counters, readable while the graph runs:
   /// {"actor": {"type", "style", "state", "in", "out", "held", "busy_us", "restarts",
-  ///  "failures", "ports": {"port": count, ...}}, ...}.
+  ///  "failures", "ports": {"port": count, ...}, and "progress": {"done", "total"} once the
+  ///  actor called report_progress()}, ...}.
   nlohmann::json counters() const;
   /// Names of the actors (replicas by their own names), in spawn order.
   std::vector<std::string> actors() const;
