@@ -73,6 +73,15 @@ struct crash : ta::handler_actor {
   void on_message(ta::input&, tm::multipart&) override { throw std::runtime_error("crash on purpose"); }
 };
 
+/// A source that ignores drain requests: only a hard stop ends it.
+struct stubborn : ta::fiber_actor {
+  static void ports(ta::port_list& p) { p.output("out"); }
+  void run() override {
+    for (long long i = 0; sleep_for(std::chrono::milliseconds(1)); ++i)
+      if (!out("out").send_value(i)) return;
+  }
+};
+
 struct ticker : ta::fiber_actor {
   static void ports(ta::port_list& p) { p.output("out"); }
   void run() override {
@@ -107,4 +116,5 @@ void troupe_register_test_actors(troupe::actors::registry& r) {
   r.add<sum_sub>("test.sum_sub");
   r.add<ticker>("test.ticker");
   r.add<crash>("test.crash");
+  r.add<stubborn>("test.stubborn");
 }

@@ -8,6 +8,7 @@
 //   test.parity    fiber source: publishes ints 0..count-1 on topic "even" or "odd" (PUB)
 //   test.sum_sub   handler sink on a SUB input: sums into params.key
 //   test.ticker    fiber source that never ends by itself (for --duration and Ctrl-C)
+//   test.stubborn  fiber source that ignores a drain (only a hard stop ends it)
 //   test.crash     handler sink that throws on every message (supervision escalates)
 
 #include <troupe/actors/registry.hpp>
