@@ -41,6 +41,10 @@ output& actor::out(std::string_view port) {
   throw graph_error("actor '" + c.name() + "' has no output port '" + std::string(port) + "'");
 }
 
+void actor::report_progress(std::uint64_t done, std::uint64_t total) noexcept {
+  if (cell_) cell_->set_progress(done, total);
+}
+
 bool actor::stopping() const noexcept { return cell_ && cell_->stopping(); }
 
 framework::timer actor::after(std::chrono::milliseconds delay, std::function<void()> fn) {

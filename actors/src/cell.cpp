@@ -81,6 +81,38 @@ void cell::add_upstream(cell& up) {
   upstream_pending_.fetch_add(1, std::memory_order_relaxed);
 }
 
+std::size_t cell::add_in_link(input& in, std::string endpoint) {
+  auto l = std::make_unique<in_link>();
+  l->port = &in;
+  l->endpoint = std::move(endpoint);
+  in_links_.push_back(std::move(l));
+  return in_links_.size() - 1;
+}
+
+std::uint64_t cell::link_messages(std::size_t slot) const noexcept {
+  return in_links_[slot]->messages.load(std::memory_order_relaxed);
+}
+
+void cell::refresh_links(bool force) noexcept {
+  if (in_links_.empty()) return;
+  const std::uint64_t epoch = graph_->links_epoch.load(std::memory_order_relaxed);
+  if (!force && epoch == links_epoch_seen_) return;
+  links_epoch_seen_ = epoch;
+  try {
+    for (auto& p : inputs_) {
+      if (p->sock_.closed()) continue;
+      const std::vector<messaging::endpoint_traffic> traffic = p->sock_.traffic();
+      for (auto& l : in_links_) {
+        if (l->port != p.get()) continue;
+        for (const messaging::endpoint_traffic& t : traffic)
+          if (t.endpoint == l->endpoint) l->messages.store(t.received, std::memory_order_relaxed);
+      }
+    }
+  } catch (...) {
+    // Out of memory while copying the table: the counts stay as they were.
+  }
+}
+
 bool cell::inputs_closed() const noexcept {
   if (upstream_total_ > 0) return upstream_pending_.load(std::memory_order_acquire) == 0;
   return stopping();
@@ -158,6 +190,7 @@ void cell::park(const clock::time_point* deadline) {
     std::lock_guard lock(mutex_);
     parked_.reset();  // a timeout leaves it set
   }
+  refresh_links(false);
   run_fired();
 }
 
@@ -287,6 +320,7 @@ void cell::step() noexcept {
     finish(true);
     return;
   }
+  refresh_links(false);
   if (!instance_ && !make_instance()) return;
   try {
     run_fired();
@@ -371,6 +405,7 @@ void cell::finish(bool clean) noexcept {
   } catch (...) {
   }
   if (style() == actor_style::fiber) busy_ns_.fetch_add(ns_since(resumed_), std::memory_order_relaxed);
+  refresh_links(true);  // the final counts, before the sockets go
   const bool discard_queued = hard();
   for (auto& p : outputs_) {
     if (discard_queued) p->sock_.set(messaging::option::linger, 0);
@@ -409,7 +444,7 @@ nlohmann::json cell::counters() const {
     case phase::running: st = "running"; break;
     case phase::finished: st = "finished"; break;
   }
-  return nlohmann::json{{"type", type_->name},
+  nlohmann::json j{{"type", type_->name},
                         {"style", style() == actor_style::handler ? "handler" : "fiber"},
                         {"state", st},
                         {"in", in},
@@ -421,6 +456,9 @@ nlohmann::json cell::counters() const {
                         {"failures", failures_.load(std::memory_order_relaxed)},
                         {"ports", std::move(ports)},
                         {"queues", std::move(queues)}};
+  const std::uint64_t total = progress_total_.load(std::memory_order_relaxed);
+  if (total > 0) j["progress"] = {{"done", progress_done_.load(std::memory_order_relaxed)}, {"total", total}};
+  return j;
 }
 
 }  // namespace troupe::actors::internal

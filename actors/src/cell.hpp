@@ -40,6 +40,11 @@ public:
 
   /// Building: `up` feeds this cell (counted once per upstream cell).
   void add_upstream(cell& up);
+  /// Building: input `in` is linked to the output bound at `endpoint`; returns the link's
+  /// slot for link_messages().
+  std::size_t add_in_link(input& in, std::string endpoint);
+  /// Messages input-side link `slot` delivered, as of the last refresh (any thread).
+  std::uint64_t link_messages(std::size_t slot) const noexcept;
 
   // ---- lifecycle (graph) ----
   void start();
@@ -65,6 +70,11 @@ public:
   framework::timer add_timer(std::chrono::milliseconds d, bool periodic, std::function<void()> fn);
 
   nlohmann::json counters() const;
+  /// Any thread (actor::report_progress).
+  void set_progress(std::uint64_t done, std::uint64_t total) noexcept {
+    progress_total_.store(total, std::memory_order_relaxed);
+    progress_done_.store(done, std::memory_order_relaxed);
+  }
 
   /// The cell whose actor is being constructed on this thread (actor::actor reads it).
   static thread_local cell* constructing;
@@ -80,6 +90,9 @@ private:
   void cancel_timers() noexcept;
   bool flush_held() noexcept;
   std::size_t total_held() const noexcept;
+  /// Copies each input link's count from its socket into `in_links_` (actor context: the
+  /// sockets are the actor's). `force`: even if nobody asked since the last refresh.
+  void refresh_links(bool force) noexcept;
 
   graph_core* graph_;
   framework::ref_ptr<graph_core> graph_ref_;  // dropped at finish
@@ -116,7 +129,17 @@ private:
   // supervision (actor context only)
   std::vector<framework::clock::time_point> restart_times_;
 
+  // Per-link counts of the inputs: written by the actor (refresh_links), read by anyone.
+  struct in_link {
+    input* port;
+    std::string endpoint;
+    std::atomic<std::uint64_t> messages{0};
+  };
+  std::vector<std::unique_ptr<in_link>> in_links_;
+  std::uint64_t links_epoch_seen_ = 0;  // actor context
+
   // counters
+  std::atomic<std::uint64_t> progress_done_{0}, progress_total_{0};
   std::atomic<std::uint64_t> busy_ns_{0}, restarts_{0}, failures_{0};
   framework::clock::time_point resumed_{};
 };

@@ -154,6 +154,8 @@ void graph::subscribe(std::string_view from, std::string_view to, const std::vec
         for (const std::string& t : topics) i.sock_.set(messaging::option::subscribe, t);
       }
       i.sock_.connect(o.endpoint());
+      const std::size_t slot = r->add_in_link(i, o.endpoint());
+      g.link_list.push_back({s->name() + "." + out.name, r->name() + "." + in.name, topics, r, slot});
       r->add_upstream(*s);
       g.linked_ports.insert(s->name() + "." + out.name);
       g.linked_ports.insert(r->name() + "." + in.name);
@@ -171,6 +173,19 @@ std::string graph::endpoint(std::string_view address_text) const {
   if (!p) port_of(*cells.front(), a.actor, a.port);  // throws
   return p->endpoint();
 }
+
+std::vector<std::string> graph::unlinked_ports() const {
+  std::vector<std::string> v;
+  for (auto& c : core_->cells) {
+    for (const port_spec& s : c->type().ports) {
+      std::string a = c->name() + "." + s.name;
+      if (s.options.required && !core_->linked_ports.count(a)) v.push_back(std::move(a));
+    }
+  }
+  return v;
+}
+
+const registry& graph::types() const noexcept { return *core_->types; }
 
 void graph::start() {
   graph_core& g = *core_;
@@ -230,6 +245,23 @@ nlohmann::json graph::counters() const {
 std::vector<std::string> graph::actors() const {
   std::vector<std::string> v;
   for (auto& c : core_->cells) v.push_back(c->name());
+  return v;
+}
+
+const std::string& graph::type_of(std::string_view name) const {
+  return resolve(*core_, name).front()->type().name;
+}
+
+std::vector<link_info> graph::links() const {
+  graph_core& g = *core_;
+  g.links_epoch.fetch_add(1, std::memory_order_relaxed);
+  if (g.started) {
+    for (auto& c : g.cells)
+      if (c->state() == cell::phase::running) c->wake();  // refreshes its counts at its next run
+  }
+  std::vector<link_info> v;
+  v.reserve(g.link_list.size());
+  for (const auto& l : g.link_list) v.push_back({l.from, l.to, l.topics, l.receiver->link_messages(l.slot)});
   return v;
 }
 

@@ -6,6 +6,7 @@
 #include <troupe/actors/graph.hpp>
 #include <troupe/framework/ref_counted.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -30,6 +31,13 @@ public:
   std::vector<std::unique_ptr<actor_type>> own_types;
   std::set<std::string, std::less<>> linked_ports;  // "actor.port" of each linked cell port
   std::set<std::string, std::less<>> links;         // "from->to" per cell pair
+  struct link_record {
+    std::string from, to;
+    std::vector<std::string> topics;
+    cell* receiver;
+    std::size_t slot;  // the receiver's in-link slot
+  };
+  std::vector<link_record> link_list;  // in the order made
   bool started = false;
 
   /// A cell finished (any thread).
@@ -40,6 +48,9 @@ public:
   }
   /// A fatal failure: remember the first, stop every actor hard (any thread, never blocks).
   void fail(const std::string& msg) noexcept;
+
+  /// Bumped by graph::links(): running cells refresh their link counts when they see it move.
+  std::atomic<std::uint64_t> links_epoch{0};
 
   mutable std::mutex mutex;
   std::condition_variable done;

@@ -65,6 +65,7 @@ void socket::set(option o, std::string_view bytes) { base().set_bytes(o, bytes);
 int socket::get_int(option o) const { return static_cast<int>(base().get_int(o)); }
 std::string socket::get_bytes(option o) const { return base().get_bytes(o); }
 socket_type socket::type() const noexcept { return impl_ ? impl_->type() : socket_type::pair; }
+std::vector<endpoint_traffic> socket::traffic() const { return base().traffic(); }
 
 bool socket::readable() { return base().has_in(); }
 bool socket::writable() { return base().has_out(); }

@@ -8,6 +8,7 @@
 #include <troupe/framework/log.hpp>
 #include <troupe/messaging/monitor.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -339,6 +340,29 @@ void socket_base::handle_event(queued_event& e) {
   }
 }
 
+namespace {
+
+/// Adds what `p` carried to the entry of its endpoint (made if missing; an allocation failure
+/// loses the count, never the pipe).
+void add_traffic(std::vector<endpoint_traffic>& v, const pipe_end& p) noexcept {
+  try {
+    auto it = std::find_if(v.begin(), v.end(), [&](const endpoint_traffic& t) { return t.endpoint == p.endpoint; });
+    if (it == v.end()) it = v.insert(v.end(), endpoint_traffic{p.endpoint, 0, 0});
+    it->received += p.messages_read();
+    it->sent += p.messages_written();
+  } catch (...) {
+  }
+}
+
+}  // namespace
+
+std::vector<endpoint_traffic> socket_base::traffic() const {
+  usage_guard g(*this);
+  std::vector<endpoint_traffic> v = ended_traffic_;
+  for (const owned_pipe& op : pipes_) add_traffic(v, *op.end);
+  return v;
+}
+
 void socket_base::attach_pipe(framework::ref_ptr<pipe> ref, pipe_end& p, bool locally_initiated) {
   if (closed_) {
     p.close(true);
@@ -360,6 +384,7 @@ void socket_base::terminate_pipe(pipe_end& p) noexcept {
   if (slot == SIZE_MAX) return;
   xpipe_terminated(p);
   if (p.endpoint.starts_with("inproc://")) emit_event(monitor_event::disconnected, 0, p.endpoint);
+  add_traffic(ended_traffic_, p);
   p.close(opts_.linger == 0);
   p.owner_slot = SIZE_MAX;
   framework::ref_ptr<pipe> keep = std::move(pipes_[slot].ref);  // released last, after bookkeeping

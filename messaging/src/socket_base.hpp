@@ -64,6 +64,8 @@ public:
   void close() noexcept;
   bool is_closed() const noexcept { return closed_; }
   void monitor(std::string_view endpoint, int events);
+  /// Messages per endpoint over live and ended pipes (socket::traffic()).
+  std::vector<endpoint_traffic> traffic() const;
 
   socket_type type() const noexcept { return type_; }
   const socket_options& opts() const noexcept { return opts_; }
@@ -139,6 +141,7 @@ private:
   bool rcvmore_ = false;
   bool may_sleep_ = true;
   std::vector<owned_pipe> pipes_;
+  std::vector<endpoint_traffic> ended_traffic_;  // totals of terminated pipes, by endpoint
   std::vector<std::pair<std::string, framework::ref_ptr<endpoint_object>>> endpoint_objects_;
   std::mutex monitor_mutex_;  // events come from the owner and (wire) from engine strands
   framework::ref_ptr<socket_base> monitor_;

@@ -67,6 +67,30 @@ TEST_SUITE("pipeline") {
     for (int i = 0; i < 3; ++i) CHECK(recv_parts(pull) == std::vector<std::string>{"a", "b", "c"});
   }
 
+  TEST_CASE("traffic() tells a PULL how many messages came from each endpoint it connected to") {
+    msg::context ctx;
+    msg::socket a(ctx, socket_type::push), b(ctx, socket_type::push), pull(ctx, socket_type::pull);
+    a.bind("inproc://traffic-a");
+    b.bind("inproc://traffic-b");
+    pull.connect("inproc://traffic-a");
+    pull.connect("inproc://traffic-b");
+    for (int i = 0; i < 3; ++i) REQUIRE(a.send("a"));
+    for (int i = 0; i < 5; ++i) REQUIRE(b.send("b"));
+    a.close();  // the pipe from a ends once read: its count must stay
+    for (int i = 0; i < 8; ++i) recv_within(pull);
+    auto count_of = [&](std::string_view ep) {
+      for (const msg::endpoint_traffic& t : pull.traffic())
+        if (t.endpoint == ep) return t.received;
+      return std::uint64_t{999};
+    };
+    CHECK(count_of("inproc://traffic-a") == 3);
+    CHECK(count_of("inproc://traffic-b") == 5);
+    const auto sent = b.traffic();
+    REQUIRE(sent.size() == 1);
+    CHECK(sent[0].endpoint == "inproc://traffic-b");
+    CHECK(sent[0].sent == 5);
+  }
+
   TEST_CASE("connect before bind: messages sent meanwhile are delivered") {
     msg::context ctx;
     msg::socket push(ctx, socket_type::push), pull(ctx, socket_type::pull);

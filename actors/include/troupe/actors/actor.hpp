@@ -7,6 +7,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,12 @@ public:
   /// The port named `port`; throws graph_error naming the actor and port if there is none.
   input& in(std::string_view port);
   output& out(std::string_view port);
+  /// Publishes how far this actor is through work of a known size (a source reading a file:
+  /// bytes done of the file's size; any unit). Two relaxed stores: call it as often as you
+  /// like. Shown in counters() as "progress": {"done", "total"} and as percent by
+  /// `troupe run`'s progress line. An actor that does not know its size never calls it.
+  void report_progress(std::uint64_t done, std::uint64_t total) noexcept;
+
   /// True once the graph asked this actor to stop (drain or hard). A source's loop ends then.
   bool stopping() const noexcept;
 

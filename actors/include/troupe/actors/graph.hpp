@@ -53,6 +53,20 @@ struct stop_report {
   bool ok() const noexcept { return finished && !timed_out && error.empty(); }
 };
 
+/// One link between two actors (a pool's links are listed per replica).
+struct link_info {
+  std::string from;  ///< "actor.port" of the output (replicas by their own names)
+  std::string to;    ///< "actor.port" of the input
+  std::vector<std::string> topics;  ///< a PUB→SUB link's subscription (empty: everything)
+  /// Whole messages the receiving input took from this link: counted per connection of the
+  /// input's socket (each link is one connection, made at the sender's endpoint), so a link
+  /// is told apart from the input's other links. Exact once the receiver has finished; while
+  /// it runs, as of its last refresh (each links() call asks running receivers to refresh at
+  /// their next run, so a periodic caller sees counts one period old). Messages still queued,
+  /// or dropped by a PUB at its high-water mark, are not counted.
+  std::uint64_t messages = 0;
+};
+
 /// A graph of actors in one process, on one messaging context (and so one runtime).
 ///
 /// Addresses: "actor.port", where actor is a name given to spawn() (a whole pool) or one
@@ -92,6 +106,12 @@ public:
   /// The endpoint of "actor.port" (one actor, not a pool), for sockets outside the graph.
   std::string endpoint(std::string_view address) const;
 
+  /// "actor.port" of each required port that no link uses yet (replicas by their own names),
+  /// in spawn order. start() refuses a graph where this is not empty.
+  std::vector<std::string> unlinked_ports() const;
+  /// The registry this graph spawns from.
+  const registry& types() const noexcept;
+
   /// Checks that every required port is linked (graph_error naming the first that is not),
   /// then starts every actor. Once only.
   void start();
@@ -105,12 +125,18 @@ public:
 
   /// Per-actor counters, readable while the graph runs:
   /// {"actor": {"type", "style", "state", "in", "out", "held", "queued", "busy_us", "restarts",
-  ///  "failures", "ports": {"port": count, ...}, "queues": {"input": depth, ...}}, ...}.
+  ///  "failures", "ports": {"port": count, ...}, "queues": {"input": depth, ...}, and
+  ///  "progress": {"done", "total"} once the actor called report_progress()}, ...}.
   /// "queued" is the inputs' queue depth (messages arrived and not yet taken) as the actor
   /// last sampled it (see port::queued()); 0 once it finished.
   nlohmann::json counters() const;
   /// Names of the actors (replicas by their own names), in spawn order.
   std::vector<std::string> actors() const;
+  /// The type name of actor `name` (a replica's or a pool's); throws graph_error if unknown.
+  const std::string& type_of(std::string_view name) const;
+  /// Every link, in the order made, with its message count (see link_info::messages).
+  /// Thread-safe like counters().
+  std::vector<link_info> links() const;
 
 private:
   void spawn_type(std::string name, actor_type t, spawn_options o);

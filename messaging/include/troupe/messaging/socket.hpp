@@ -12,10 +12,19 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace troupe::messaging {
 
 namespace internal { class socket_base; }
+
+/// Whole messages that went through a socket's connections made at one endpoint (see
+/// socket::traffic()).
+struct endpoint_traffic {
+  std::string endpoint;
+  std::uint64_t received = 0;
+  std::uint64_t sent = 0;
+};
 
 /// Flags of send() and recv().
 enum class flags : int {
@@ -83,6 +92,13 @@ public:
   std::string get_bytes(option o) const;
 
   socket_type type() const noexcept;
+
+  /// Per endpoint this socket connected to or bound, the whole messages received and sent
+  /// through the connections made there: live ones plus those that have ended, until close().
+  /// A socket that connected to several peers can so tell who sent what (a PULL's fair queue
+  /// cannot). Counting costs nothing per message (pipes count anyway); this call walks the
+  /// connections, so it is for occasional reads, by the thread using the socket.
+  std::vector<endpoint_traffic> traffic() const;
 
   /// Non-blocking readiness (what a poller asks).
   bool readable();

@@ -1,0 +1,21 @@
+#pragma once
+/// Graphviz DOT export of a graph, with each link's message count.
+
+#include <troupe/actors/graph.hpp>
+
+#include <string>
+
+namespace troupe::actors {
+
+struct dot_options {
+  /// Label each link with its message count (link_info::messages: whole messages the
+  /// receiving input took from that link). Off: the shape only.
+  bool counts = true;
+};
+
+/// The graph as a DOT digraph: one node per actor (replicas apart), labelled with its name and
+/// type; one edge per link, labelled "out → in", its topics if any, and its count. Render with
+/// `dot -Tsvg`. Thread-safe like graph::links().
+std::string to_dot(const graph& g, const dot_options& o = {});
+
+}  // namespace troupe::actors

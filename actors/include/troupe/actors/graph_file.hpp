@@ -1,0 +1,84 @@
+#pragma once
+/// Graph files: a graph described in JSON (docs/graph-format.md), loaded, checked and built.
+///
+///     auto d = graph_file::load("pipeline.json");   // syntax and schema
+///     graph g(ctx, d.name);
+///     graph_file::build(g, d);                        // types, ports, links, required ports
+///     g.start();
+///
+/// Every error is a graph_file_error naming the file, the line and column, the JSON pointer
+/// of the field concerned and the reason.
+
+#include <troupe/actors/graph.hpp>
+#include <troupe/actors/json_source_map.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace troupe::actors {
+
+/// A mistake in a graph file. what() is "FILE:LINE:COLUMN: POINTER: REASON" (pointer ""
+/// shown as "/" for the whole document).
+struct graph_file_error : graph_error {
+  graph_file_error(std::string file, text_position where, std::string pointer, std::string reason);
+  std::string file;
+  text_position where;
+  std::string pointer;
+  std::string reason;
+};
+
+/// One entry of "actors".
+struct actor_decl {
+  std::string name;
+  std::string type;
+  spawn_options options;
+  std::string pointer;  ///< of the entry ("/actors/2")
+};
+
+/// One entry of "links".
+struct link_decl {
+  std::string from;
+  std::string to;
+  std::vector<std::string> topics;  ///< empty: connect (PUB→SUB: everything)
+  std::string pointer;              ///< of the entry ("/links/0")
+};
+
+/// A loaded graph file: what build() needs, and where each part came from.
+struct graph_description {
+  int version = 1;
+  std::string name;
+  std::vector<actor_decl> actors;
+  std::vector<link_decl> links;
+  /// The file name errors are reported against.
+  std::string file;
+  /// Positions of the source text (empty for a description made in code).
+  std::shared_ptr<const json_source_map> positions;
+
+  /// An error at `pointer` (its key's position when `at_key`).
+  [[noreturn]] void fail(const std::string& pointer, std::string reason, bool at_key = false) const;
+};
+
+namespace graph_file {
+
+/// The newest format version this troupe reads.
+inline constexpr int current_version = 1;
+
+/// Reads and checks `path` (syntax, fields and their types, unknown keys, duplicate actor
+/// names, link addresses). Types and ports are checked by build(), which knows the registry.
+graph_description load(const std::string& path);
+/// The same for text already in memory; `file` names it in errors.
+graph_description parse(std::string_view text, std::string file);
+
+/// Spawns the actors and makes the links of `d` in `g` (which has not started), then checks
+/// that every required port is linked. Errors (unknown type or port, a PUSH output to a SUB
+/// input and other kind mismatches, duplicate links, unlinked required ports) are
+/// graph_file_errors at the field concerned.
+void build(graph& g, const graph_description& d);
+
+}  // namespace graph_file
+
+}  // namespace troupe::actors

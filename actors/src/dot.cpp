@@ -1,0 +1,42 @@
+// DOT export: nodes from the actors, edges from the links and their counts.
+#include <troupe/actors/dot.hpp>
+
+namespace troupe::actors {
+
+namespace {
+
+/// A DOT double-quoted string; a newline becomes DOT's centred line break.
+std::string dot_string(std::string_view s) {
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '\n') {
+      q += "\\n";
+      continue;
+    }
+    if (c == '"' || c == '\\') q += '\\';
+    q += c;
+  }
+  return q + "\"";
+}
+
+}  // namespace
+
+std::string to_dot(const graph& g, const dot_options& o) {
+  std::string s = "digraph " + dot_string(g.name()) + " {\n  rankdir=LR;\n  node [shape=box];\n";
+  for (const std::string& a : g.actors())
+    s += "  " + dot_string(a) + " [label=" + dot_string(a + "\n" + g.type_of(a)) + "];\n";
+  for (const link_info& l : g.links()) {
+    const auto fdot = l.from.rfind('.');
+    const auto tdot = l.to.rfind('.');
+    std::string label = l.from.substr(fdot + 1) + " -> " + l.to.substr(tdot + 1);
+    if (!l.topics.empty()) {
+      label += "\ntopics:";
+      for (const std::string& t : l.topics) label += " '" + t + "'";
+    }
+    if (o.counts) label += "\n" + std::to_string(l.messages) + " msgs";
+    s += "  " + dot_string(l.from.substr(0, fdot)) + " -> " + dot_string(l.to.substr(0, tdot)) + " [label=" + dot_string(label) + "];\n";
+  }
+  return s + "}\n";
+}
+
+}  // namespace troupe::actors

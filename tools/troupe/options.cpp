@@ -1,0 +1,105 @@
+// Command-line parsing of `troupe`.
+#include "options.hpp"
+
+#include <cmath>
+
+namespace troupe::cli {
+
+const char* usage_text() noexcept {
+  return R"(troupe - run actor graphs described in JSON (see docs/graph-format.md)
+
+usage:
+  troupe run GRAPH.json [options]     run the graph in this process until it finishes
+  troupe graph GRAPH.json [--run ...] print the graph as Graphviz DOT (with --run: run it
+                                      first and label each link with its message count)
+  troupe types                        list the actor types this program hosts
+  troupe --help | --version
+
+options of run (and of graph --run):
+  --timeout SECONDS       fail (exit 1) if the graph has not finished by then; it is drained
+  --duration SECONDS      run this long, then drain it and succeed (endless sources)
+  --counters-json FILE    write the final per-actor counters and link counts as JSON
+  --progress | --no-progress
+                          force the live progress line on stderr on or off (default: on
+                          when stderr is a terminal)
+
+Ctrl-C drains the graph (sources stop, queued messages are finished); a second Ctrl-C stops
+it at once. Exit codes: 0 done, 1 graph error or failed run, 2 usage error, 130 interrupted.
+)";
+}
+
+namespace {
+
+std::chrono::milliseconds seconds_arg(const std::string& flag, const std::string& value) {
+  std::size_t used = 0;
+  double s = -1;
+  try {
+    s = std::stod(value, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != value.size() || !(s > 0) || s > 1e7)
+    throw usage_error(flag + " takes a positive number of seconds, not '" + value + "'");
+  return std::chrono::milliseconds(static_cast<long long>(std::ceil(s * 1000)));
+}
+
+}  // namespace
+
+options parse_options(const std::vector<std::string>& args) {
+  options o;
+  if (args.empty()) throw usage_error("no command given (try 'troupe --help')");
+  const std::string& cmd = args[0];
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") return o;
+  if (cmd == "--version") {
+    o.cmd = options::command::version;
+    return o;
+  }
+  if (cmd == "types") {
+    o.cmd = options::command::types;
+  } else if (cmd == "run") {
+    o.cmd = options::command::run;
+  } else if (cmd == "graph") {
+    o.cmd = options::command::graph;
+  } else {
+    throw usage_error("unknown command '" + cmd + "' (expected run, graph or types; try 'troupe --help')");
+  }
+  bool runs = o.cmd == options::command::run;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size()) throw usage_error(a + " needs a value");
+      return args[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      o.cmd = options::command::help;
+      return o;
+    }
+    if (a == "--run" && o.cmd == options::command::graph) {
+      o.run_graph = runs = true;
+    } else if (a == "--timeout") {
+      o.timeout = seconds_arg(a, value());
+    } else if (a == "--duration") {
+      o.duration = seconds_arg(a, value());
+    } else if (a == "--counters-json") {
+      o.counters_json = value();
+      if (o.counters_json.empty()) throw usage_error("--counters-json needs a file name");
+    } else if (a == "--progress") {
+      o.progress = options::progress_mode::on;
+    } else if (a == "--no-progress") {
+      o.progress = options::progress_mode::off;
+    } else if (a.starts_with("-")) {
+      throw usage_error("unknown option '" + a + "' for '" + cmd + "' (try 'troupe --help')");
+    } else if (o.graph_file.empty() && o.cmd != options::command::types) {
+      o.graph_file = a;
+    } else {
+      throw usage_error("unexpected argument '" + a + "'");
+    }
+  }
+  if (o.cmd != options::command::types && o.graph_file.empty()) throw usage_error("'" + cmd + "' needs a graph file");
+  const bool run_options = o.timeout || o.duration || !o.counters_json.empty() || o.progress != options::progress_mode::automatic;
+  if (run_options && !runs) throw usage_error("--timeout, --duration, --counters-json and --progress need 'run' or 'graph --run'");
+  if (o.timeout && o.duration) throw usage_error("--timeout and --duration exclude each other");
+  return o;
+}
+
+}  // namespace troupe::cli

@@ -1,0 +1,17 @@
+#pragma once
+// `troupe run`: a graph file run in this process, with signals, progress and a summary.
+
+#include "options.hpp"
+
+#include <troupe/actors/graph.hpp>
+
+namespace troupe::cli {
+
+/// How a run ended, for the exit code.
+enum class run_result { finished, failed, interrupted };
+
+/// Starts `g` (built), waits for it as `o` says, prints the summary on stderr and writes
+/// --counters-json. SIGINT drains, a second SIGINT stops hard.
+run_result run_graph(actors::graph& g, const options& o);
+
+}  // namespace troupe::cli
