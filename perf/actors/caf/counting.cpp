@@ -2,6 +2,7 @@
 // the counter's get handler returns the total (CAF sends it back to the producer).
 #include "env.hpp"
 
+#include "../common/workload_state.hpp"
 #include "../common/workloads.hpp"
 
 namespace perf_actors {
@@ -10,12 +11,7 @@ namespace {
 using inc_atom = caf::atom_constant<caf::atom("inc")>;
 using total_atom = caf::atom_constant<caf::atom("total")>;
 
-struct state {
-  std::uint64_t increments = 0;
-  std::uint64_t total = 0;
-  clock::time_point t0{}, t1{};
-  done_flag done;
-};
+using state = counting_state;
 
 struct counter_state {
   std::uint64_t count = 0;
@@ -32,8 +28,7 @@ caf::behavior producer(caf::event_based_actor* self, caf::actor c, state* s) {
   self->send(c, caf::get_atom::value);
   return {[self, s](total_atom, std::uint64_t total) {
     s->total = total;
-    s->t1 = clock::now();
-    s->done.set();
+    s->finish();
     self->quit();
   }};
 }

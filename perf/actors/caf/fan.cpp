@@ -3,6 +3,7 @@
 // Messages are std::uint64_t sequence numbers.
 #include "env.hpp"
 
+#include "../common/workload_state.hpp"
 #include "../common/workloads.hpp"
 
 #include <vector>
@@ -10,13 +11,7 @@
 namespace perf_actors {
 namespace {
 
-struct state {
-  explicit state(std::uint64_t n) : messages(n), arrived(n) {}
-  std::uint64_t messages;
-  clock::time_point t0{};
-  std::uint64_t sum = 0;  // sink only
-  countdown arrived;
-};
+using state = fan_state;
 
 caf::behavior sink(caf::event_based_actor*, state* s) {
   return {[s](std::uint64_t v) {

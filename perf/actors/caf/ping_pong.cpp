@@ -2,17 +2,13 @@
 // handler's result back to the sender). The ball is a std::uint64_t count.
 #include "env.hpp"
 
+#include "../common/workload_state.hpp"
 #include "../common/workloads.hpp"
 
 namespace perf_actors {
 namespace {
 
-struct state {
-  std::uint64_t rounds = 0;
-  clock::time_point t0{}, t1{};
-  bool in_order = true;
-  done_flag done;
-};
+using state = ping_pong_state;
 
 caf::behavior ponger(caf::event_based_actor*) {
   return {[](std::uint64_t v) { return v; }};
@@ -30,8 +26,7 @@ public:
     return {[this](std::uint64_t v) {
       if (v != left_) s_->in_order = false;
       if (--left_ == 0) {
-        s_->t1 = clock::now();
-        s_->done.set();
+        s_->finish();
         return;
       }
       send(pong_, left_);

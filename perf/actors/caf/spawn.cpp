@@ -4,6 +4,7 @@
 // as teardown.
 #include "env.hpp"
 
+#include "../common/workload_state.hpp"
 #include "../common/workloads.hpp"
 
 #include <vector>
@@ -30,10 +31,7 @@ void spawn(int threads, std::uint64_t actors, bool teardown) {
   require(started.done.wait(), "every actor starts");
   const clock::time_point t1 = started.reached_at();
   const std::size_t rss1 = rss_bytes();
-  const double per_actor = static_cast<double>(rss1 - rss0) / static_cast<double>(actors);
-  report("spawn", seconds(t0, t1) * 1e3, "ms");
-  report("memory per actor", per_actor, "B");
-  report("actors per GiB", 1073741824.0 / per_actor, "actors");
+  report_spawn(t0, t1, rss0, rss1, actors);
   if (!teardown) skip_teardown();
   const clock::time_point t2 = clock::now();
   for (auto& a : all) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);

@@ -3,6 +3,7 @@
 // hops still to go); whoever receives 1 ends the run.
 #include "env.hpp"
 
+#include "../common/workload_state.hpp"
 #include "../common/workloads.hpp"
 
 #include <vector>
@@ -12,10 +13,7 @@ namespace {
 
 using start_atom = caf::atom_constant<caf::atom("start")>;
 
-struct state {
-  clock::time_point t0{}, t1{};
-  done_flag done;
-};
+using state = ring_state;
 
 struct node_state {
   caf::actor next;
@@ -29,8 +27,7 @@ caf::behavior node(caf::stateful_actor<node_state>* self, state* s) {
           },
           [self, s](std::uint64_t left) {
             if (left == 1) {
-              s->t1 = clock::now();
-              s->done.set();
+              s->finish();
               return;
             }
             self->send(self->state.next, left - 1);

@@ -3,6 +3,7 @@
 // one-byte ops (increment, or get); counter.total -> producer.total carries the 8-byte total.
 #include "env.hpp"
 
+#include "../common/workload_state.hpp"
 #include "../common/workloads.hpp"
 
 namespace perf_actors {
@@ -10,12 +11,7 @@ namespace {
 
 enum class op : std::uint8_t { increment, get };
 
-struct state {
-  std::uint64_t increments = 0;
-  std::uint64_t total = 0;
-  clock::time_point t0{}, t1{};
-  done_flag done;
-};
+using state = counting_state;
 state* g_state = nullptr;
 
 struct producer : ta::fiber_actor {
@@ -26,8 +22,7 @@ struct producer : ta::fiber_actor {
       if (!out("out").send_value(op::increment)) return;
     if (!out("out").send_value(op::get)) return;
     if (!in("total").recv_value(g_state->total)) return;
-    g_state->t1 = clock::now();
-    g_state->done.set();
+    g_state->finish();
   }
 };
 

@@ -3,18 +3,13 @@
 // PULLs) -> one handler-style sink. Messages are 8-byte sequence numbers.
 #include "env.hpp"
 
+#include "../common/workload_state.hpp"
 #include "../common/workloads.hpp"
 
 namespace perf_actors {
 namespace {
 
-struct state {
-  explicit state(std::uint64_t n) : messages(n), arrived(n) {}
-  std::uint64_t messages;
-  clock::time_point t0{};
-  std::uint64_t sum = 0;  // sink only
-  countdown arrived;
-};
+using state = fan_state;
 state* g_state = nullptr;
 
 struct source : ta::fiber_actor {

@@ -2,17 +2,13 @@
 // (PUSH -> PULL both ways). The ball is an 8-byte count; pong echoes the message it got.
 #include "env.hpp"
 
+#include "../common/workload_state.hpp"
 #include "../common/workloads.hpp"
 
 namespace perf_actors {
 namespace {
 
-struct state {
-  std::uint64_t rounds = 0;
-  clock::time_point t0{}, t1{};
-  bool in_order = true;
-  done_flag done;
-};
+using state = ping_pong_state;
 state* g_state = nullptr;
 
 struct pinger : ta::handler_actor {
@@ -26,8 +22,7 @@ struct pinger : ta::handler_actor {
   void on_message(ta::input&, tm::multipart& m) override {
     if (ta::decode<std::uint64_t>(m) != left) g_state->in_order = false;
     if (--left == 0) {
-      g_state->t1 = clock::now();
-      g_state->done.set();
+      g_state->finish();
       return;
     }
     out("out").send_value(left);

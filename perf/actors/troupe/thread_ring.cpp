@@ -3,6 +3,7 @@
 // starts it from on_start, and whoever receives 1 ends the run.
 #include "env.hpp"
 
+#include "../common/workload_state.hpp"
 #include "../common/workloads.hpp"
 
 #include <string>
@@ -10,10 +11,7 @@
 namespace perf_actors {
 namespace {
 
-struct state {
-  clock::time_point t0{}, t1{};
-  done_flag done;
-};
+using state = ring_state;
 state* g_state = nullptr;
 
 struct node : ta::handler_actor {
@@ -27,8 +25,7 @@ struct node : ta::handler_actor {
   void on_message(ta::input&, tm::multipart& m) override {
     const std::uint64_t left = ta::decode<std::uint64_t>(m);
     if (left == 1) {
-      g_state->t1 = clock::now();
-      g_state->done.set();
+      g_state->finish();
       return;
     }
     out("out").send_value(left - 1);
