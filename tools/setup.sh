@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # troupe's one set-up step: installs, from Debian packages, whatever is missing of the build
 # tool chain, the libraries troupe links and the peers its tests talk to (libzmq, cppzmq and
-# pyzmq are test peers only; they are never linked into troupe's libraries).
+# pyzmq are test peers only; they are never linked into troupe's libraries), and CAF, the
+# actor framework perf/run_actors.sh compares with (a benchmark peer only; without it the
+# actor benchmarks run troupe alone).
 #
 # Idempotent, non-interactive, and silent when everything is already installed. Installing
 # needs root; without root it succeeds only if nothing is missing.
@@ -16,6 +18,8 @@ packages=(
   libtbb-dev libboost-context-dev doctest-dev nlohmann-json3-dev
   # real ZeroMQ peers for interop tests and benchmarks
   libzmq3-dev cppzmq-dev python3-zmq
+  # the optional perf peer of the actor benchmarks (perf/actors/): CAF 0.17
+  libcaf-dev
   # the fuzz preset (.ci/run's fuzz stage): clang with libFuzzer and its sanitizer runtimes
   clang libclang-rt-14-dev
 )

@@ -202,6 +202,7 @@ fw::timer cell::add_timer(std::chrono::milliseconds d, bool periodic, std::funct
     {
       std::lock_guard lock(self->mutex_);
       self->fired_.push_back(f);
+      self->any_fired_.store(true, std::memory_order_release);
     }
     self->wake();
   };
@@ -214,8 +215,12 @@ fw::timer cell::add_timer(std::chrono::milliseconds d, bool periodic, std::funct
 }
 
 void cell::run_fired() {
+  // A timer that fires after this load queues its callback before it wakes us: the run that
+  // wake causes sees the flag.
+  if (!any_fired_.load(std::memory_order_acquire)) return;
   {
     std::lock_guard lock(mutex_);
+    any_fired_.store(false, std::memory_order_relaxed);
     if (fired_.empty()) return;
     running_fired_.swap(fired_);
   }
@@ -235,6 +240,7 @@ void cell::cancel_timers() noexcept {
   for (fw::timer& t : timers) t.cancel();  // no callback runs after this (they only queue)
   std::lock_guard lock(mutex_);
   fired_.clear();
+  any_fired_.store(false, std::memory_order_relaxed);
 }
 
 // ---- the instance and supervision ----

@@ -121,6 +121,9 @@ private:
   // timers and fiber parking, under mutex_
   mutable std::mutex mutex_;
   std::vector<std::shared_ptr<std::function<void()>>> fired_;
+  // fired_ is not empty (set and cleared under mutex_): lets run_fired(), which runs before
+  // every handler batch, skip the mutex when no timer fired, the usual case.
+  std::atomic<bool> any_fired_{false};
   std::vector<std::shared_ptr<std::function<void()>>> running_fired_;
   std::vector<framework::timer> timers_;
   std::optional<framework::waiter> parked_;

@@ -1,0 +1,3 @@
+#include "../common/workloads.hpp"
+
+const char* const perf_actors::side_name = "caf";
