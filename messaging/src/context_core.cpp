@@ -6,6 +6,8 @@
 #include <troupe/messaging/error.hpp>
 #include <troupe/messaging/monitor.hpp>
 
+#include <algorithm>
+
 namespace troupe::messaging::internal {
 namespace {
 
@@ -121,6 +123,7 @@ void context_core::inproc_bind(const std::string& name, socket_base& s) {
     if (binds_.contains(name))
       throw error(errc::address_in_use, "inproc://" + name + " is already bound in this context");
     binds_.emplace(name, binding{framework::ref_ptr<socket_base>(&s), bv});
+    names_of_[&s].push_back(name);
     auto [first, last] = pending_.equal_range(name);
     for (auto it = first; it != last; ++it) ready.push_back(std::move(it->second));
     pending_.erase(first, last);
@@ -151,6 +154,8 @@ void context_core::inproc_unbind(const std::string& name, socket_base& s) {
   if (it == binds_.end() || it->second.sock.get() != &s)
     throw error(errc::address_not_available, "inproc://" + name + " is not bound by this socket");
   binds_.erase(it);
+  auto& names = names_of_[&s];  // a socket that binds and unbinds in a loop must not grow it
+  if (auto n = std::find(names.begin(), names.end(), name); n != names.end()) names.erase(n);
 }
 
 void context_core::inproc_connect(const std::string& name, socket_base& s) {
@@ -177,6 +182,7 @@ void context_core::inproc_connect(const std::string& name, socket_base& s) {
       }
       framework::ref_ptr<pipe> p = pc.p;
       pending_.emplace(name, std::move(pc));
+      names_of_[&s].push_back(name);
       if (p) s.attach_pipe(p, p->a(), true);
       return;
     }
@@ -209,19 +215,20 @@ bool context_core::inproc_cancel_connect(const std::string& name, socket_base& s
 
 void context_core::inproc_forget(socket_base& s) noexcept {
   std::lock_guard lock(mutex_);
-  for (auto it = binds_.begin(); it != binds_.end();) {
-    it = it->second.sock.get() == &s ? binds_.erase(it) : std::next(it);
-  }
-  for (auto it = pending_.begin(); it != pending_.end();) {
-    if (it->second.connecter.get() == &s) {
+  auto names = names_of_.extract(&s);
+  if (names.empty()) return;
+  for (const std::string& name : names.mapped()) {
+    if (auto b = binds_.find(name); b != binds_.end() && b->second.sock.get() == &s) binds_.erase(b);
+    auto [first, last] = pending_.equal_range(name);
+    for (auto it = first; it != last;) {
       // The connecter's end closes with the socket; the binder's end stays pending so what was
       // queued is still delivered at bind time (linger), unless the pipe was never made.
-      if (!it->second.p) {
+      if (it->second.connecter.get() == &s && !it->second.p) {
         it = pending_.erase(it);
-        continue;
+      } else {
+        ++it;
       }
     }
-    ++it;
   }
 }
 

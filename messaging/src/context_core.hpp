@@ -13,6 +13,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace troupe::framework {
@@ -93,6 +94,9 @@ private:
   std::size_t engines_ = 0;
   std::map<std::string, binding, std::less<>> binds_;
   std::multimap<std::string, pending, std::less<>> pending_;
+  // The names each socket bound or has a pending connect to (may hold names already gone),
+  // so closing a socket forgets its names by key instead of walking every entry.
+  std::unordered_map<const socket_base*, std::vector<std::string>> names_of_;
   // Names whose pending connects a bind is completing right now (outside the lock).
   std::multiset<std::string, std::less<>> joining_;
   std::condition_variable joins_done_;

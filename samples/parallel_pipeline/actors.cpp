@@ -111,3 +111,6 @@ void build(act::graph& g, const pipeline_options& o) {
 }
 
 }  // namespace parallel_pipeline
+
+/// The actor library's entry point for the troupe tool (cmake/troupe_cli.cmake).
+void troupe_register_parallel_pipeline(troupe::actors::registry& r) { parallel_pipeline::register_actors(r); }

@@ -27,3 +27,6 @@ struct pipeline_options {
 void build(troupe::actors::graph& g, const pipeline_options& o);
 
 }  // namespace parallel_pipeline
+
+/// Registers this sample's actor types in `r` (the troupe tool calls it at start-up).
+void troupe_register_parallel_pipeline(troupe::actors::registry& r);

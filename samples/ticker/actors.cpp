@@ -122,3 +122,6 @@ void build(act::graph& g, const ticker_options& o) {
 }
 
 }  // namespace ticker
+
+/// The actor library's entry point for the troupe tool (cmake/troupe_cli.cmake).
+void troupe_register_ticker(troupe::actors::registry& r) { ticker::register_actors(r); }

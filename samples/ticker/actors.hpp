@@ -36,3 +36,6 @@ struct ticker_options {
 void build(troupe::actors::graph& g, const ticker_options& o);
 
 }  // namespace ticker
+
+/// Registers this sample's actor types in `r` (the troupe tool calls it at start-up).
+void troupe_register_ticker(troupe::actors::registry& r);

@@ -149,3 +149,6 @@ void build(act::graph& g, const pipeline_options& o) {
 }
 
 }  // namespace word_frequency
+
+/// The actor library's entry point for the troupe tool (cmake/troupe_cli.cmake).
+void troupe_register_word_frequency(troupe::actors::registry& r) { word_frequency::register_actors(r); }

@@ -36,3 +36,6 @@ struct pipeline_options {
 void build(troupe::actors::graph& g, const pipeline_options& o);
 
 }  // namespace word_frequency
+
+/// Registers this sample's actor types in `r` (the troupe tool calls it at start-up).
+void troupe_register_word_frequency(troupe::actors::registry& r);
