@@ -290,17 +290,6 @@ inline std::vector<parts> await_subscription(msg::socket& pub, msg::socket& sub,
   return others;
 }
 
-/// Receives on `rx` while calling into `peer` meanwhile. A bound socket takes a new connection
-/// when its owner next calls it (as in libzmq), e.g. a bound SUB sends its subscriptions to a
-/// publisher that connected only then.
-inline parts recv_poking(msg::socket& rx, msg::socket& peer) {
-  REQUIRE(wait_until([&] {
-    peer.readable();
-    return rx.readable();
-  }));
-  return recv_msg(rx);
-}
-
 /// Sources of a received sequence ('a', 'b', ...) alternate: no source twice in a row.
 inline bool alternates(const std::string& sources) {
   for (std::size_t i = 1; i < sources.size(); ++i)
