@@ -314,6 +314,9 @@ TEST_SUITE("spec-pipeline") {
     FOR_EACH_TRANSPORT(t) {
       msg::context ctx;
       msg::socket pull(ctx, socket_type::pull), a(ctx, socket_type::push), b(ctx, socket_type::push);
+      pull.set(option::rcvhwm, 8);
+      a.set(option::sndhwm, 1);
+      b.set(option::sndhwm, 1);
       const std::string ep = bind_somewhere(pull, t);
       a.connect(ep);
       b.connect(ep);
@@ -322,17 +325,18 @@ TEST_SUITE("spec-pipeline") {
       send_parts(b, {"b-hello"});
       std::set<std::string> hellos{recv_msg(pull).front(), recv_msg(pull).front()};
       CHECK(hellos == std::set<std::string>{"a-hello", "b-hello"});
-      for (int i = 0; i < 4; ++i) send_parts(a, {"a", std::to_string(i)});
-      for (int i = 0; i < 4; ++i) send_parts(b, {"b", std::to_string(i)});
-      // On inproc every message is in the PULL's queues when send returns. (On the wire the
-      // last ones may still be travelling when the PULL starts reading; see spec_support.hpp.)
+      // Both senders fill their paths: each of the PULL's queues holds at least 4 messages when
+      // it starts reading, on every transport (a writer sees the reader's progress every half
+      // RCVHWM: the hello read may still count against the 8).
+      saturate(a, t, [](int i) { return parts{"a", padded("", i)}; });
+      saturate(b, t, [](int i) { return parts{"b", padded("", i)}; });
       std::string sources;
       int next_a = 0, next_b = 0;
       for (int i = 0; i < 8; ++i) {
         const parts p = recv_msg(pull);
         REQUIRE(p.size() == 2);
         sources += p[0];
-        CHECK(p[1] == std::to_string(p[0] == "a" ? next_a++ : next_b++));  // per-peer order kept
+        CHECK(p[1] == padded("", p[0] == "a" ? next_a++ : next_b++));  // per-peer order kept
       }
       CHECK_MESSAGE(alternates(sources), "sources in order of delivery: " << sources);
     }

@@ -254,16 +254,22 @@ TEST_SUITE("spec-reqrep") {
     FOR_EACH_TRANSPORT(t) {
       msg::context ctx;
       msg::socket rep(ctx, socket_type::rep), a(ctx, socket_type::dealer), b(ctx, socket_type::dealer);
+      rep.set(option::rcvhwm, 3);
+      a.set(option::sndhwm, 1);
+      b.set(option::sndhwm, 1);
       const std::string ep = bind_somewhere(rep, t);
       a.connect(ep);
       b.connect(ep);
-      for (int i = 0; i < 3; ++i) send_parts(a, {"", "a", std::to_string(i)});
-      for (int i = 0; i < 3; ++i) send_parts(b, {"", "b", std::to_string(i)});
+      // Saturated senders: each of the REP's queues holds (at least) 3 requests when it starts.
+      saturate(a, t, [](int i) { return parts{"", "a", padded("", i)}; });
+      saturate(b, t, [](int i) { return parts{"", "b", padded("", i)}; });
       std::string sources;
+      int next_a = 0, next_b = 0;
       for (int i = 0; i < 6; ++i) {
         const parts p = recv_msg(rep);
         REQUIRE(p.size() == 2);
         sources += p[0];
+        CHECK(p[1] == padded("", p[0] == "a" ? next_a++ : next_b++));
         send_parts(rep, {"ok"});
       }
       CHECK_MESSAGE(alternates(sources), "sources in order of delivery: " << sources);
@@ -590,21 +596,25 @@ TEST_SUITE("spec-reqrep") {
       msg::context ctx;
       msg::socket dealer(ctx, socket_type::dealer), x(ctx, socket_type::router), y(ctx, socket_type::router);
       dealer.set(option::routing_id, "d");
-      x.set(option::router_mandatory, 1);
+      dealer.set(option::rcvhwm, 8);
+      x.set(option::router_mandatory, 1);  // a full queue refuses (and a blocking send waits)
       y.set(option::router_mandatory, 1);
+      x.set(option::sndhwm, 1);
+      y.set(option::sndhwm, 1);
       dealer.connect(bind_somewhere(x, t));
       dealer.connect(bind_somewhere(y, t));
-      send_when_routable(x, {"d", "a", "0"});
-      send_when_routable(y, {"d", "b", "0"});
-      for (int i = 1; i < 4; ++i) send_parts(x, {"d", "a", std::to_string(i)});
-      for (int i = 1; i < 4; ++i) send_parts(y, {"d", "b", std::to_string(i)});
+      send_when_routable(x, {"d", "a", padded("", 0)});
+      send_when_routable(y, {"d", "b", padded("", 0)});
+      // Saturated senders: each of the DEALER's queues holds at least 4 messages.
+      saturate(x, t, [](int i) { return parts{"d", "a", padded("", i + 1)}; });
+      saturate(y, t, [](int i) { return parts{"d", "b", padded("", i + 1)}; });
       std::string sources;
       int next_a = 0, next_b = 0;
       for (int i = 0; i < 8; ++i) {
         const parts p = recv_msg(dealer);
         REQUIRE(p.size() == 2);
         sources += p[0];
-        CHECK(p[1] == std::to_string(p[0] == "a" ? next_a++ : next_b++));
+        CHECK(p[1] == padded("", p[0] == "a" ? next_a++ : next_b++));
       }
       CHECK_MESSAGE(alternates(sources), "sources in order of delivery: " << sources);
     }
@@ -766,20 +776,24 @@ TEST_SUITE("spec-reqrep") {
     FOR_EACH_TRANSPORT(t) {
       msg::context ctx;
       msg::socket router(ctx, socket_type::router), a(ctx, socket_type::dealer), b(ctx, socket_type::dealer);
+      router.set(option::rcvhwm, 8);
       a.set(option::routing_id, "a");
       b.set(option::routing_id, "b");
+      a.set(option::sndhwm, 1);
+      b.set(option::sndhwm, 1);
       const std::string ep = bind_somewhere(router, t);
       a.connect(ep);
       b.connect(ep);
-      for (int i = 0; i < 4; ++i) send_parts(a, {std::to_string(i)});
-      for (int i = 0; i < 4; ++i) send_parts(b, {std::to_string(i)});
+      // Saturated senders: each of the ROUTER's queues holds at least 4 messages.
+      saturate(a, t, [](int i) { return parts{padded("", i)}; });
+      saturate(b, t, [](int i) { return parts{padded("", i)}; });
       std::string sources;
       int next_a = 0, next_b = 0;
       for (int i = 0; i < 8; ++i) {
         const parts p = recv_msg(router);
         REQUIRE(p.size() == 2);
         sources += p[0];
-        CHECK(p[1] == std::to_string(p[0] == "a" ? next_a++ : next_b++));
+        CHECK(p[1] == padded("", p[0] == "a" ? next_a++ : next_b++));
       }
       CHECK_MESSAGE(alternates(sources), "sources in order of delivery: " << sources);
     }
