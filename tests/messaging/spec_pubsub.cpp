@@ -590,15 +590,13 @@ TEST_SUITE("spec-pubsub") {
       sub.set(option::rcvhwm, 8);
       sub.set(option::subscribe, "a");
       sub.set(option::subscribe, "b");
-      for (msg::socket* p : {&a, &b}) {
-        p->set(option::xpub_nodrop, 1);
-        p->set(option::sndhwm, 1);
-      }
+      for (msg::socket* p : {&a, &b}) p->set(option::sndhwm, 1);
       const std::string ep = bind_somewhere(sub, t);
       a.connect(ep);
       b.connect(ep);
-      await_subscription(a, sub, "a");
+      await_subscription(a, sub, "a");  // its probes must not be refused: NODROP only from now on
       await_subscription(b, sub, "b");
+      for (msg::socket* p : {&a, &b}) p->set(option::xpub_nodrop, 1);
       saturate(a, t, [](int i) { return parts{"a", padded("", i)}; });
       saturate(b, t, [](int i) { return parts{"b", padded("", i)}; });
       std::string sources;
