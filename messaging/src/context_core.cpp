@@ -94,14 +94,17 @@ void context_core::join(socket_base& connecter, const peer_view& cv, socket_base
     a.set_owner(framework::ref_ptr<pipe_owner>(&connecter));
   }
   b.set_owner(framework::ref_ptr<pipe_owner>(&binder));
+  // hand_over(): a bound SUB's subscriptions reach a publisher that connects later without
+  // waiting for the SUB's user. The binder's end goes last, as before (the connecter has its
+  // end first).
   if (made_now) {
     if (connecter_is_caller) {
       connecter.attach_pipe(p, a, true);
     } else {
-      a.send_attach();
+      connecter.hand_over(a);
     }
   }
-  b.send_attach();
+  binder.hand_over(b);
 }
 
 void context_core::refuse(pending& pc, socket_base& binder, const std::string& name) {

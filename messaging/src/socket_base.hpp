@@ -87,6 +87,11 @@ public:
   void attach_pipe(framework::ref_ptr<pipe> p, pipe_end& end, bool locally_initiated);
   /// A pipe whose peer closed has been read to the end (or must go now): drop it.
   void terminate_pipe(pipe_end& end) noexcept;
+  /// Any thread: hands over `end`, made for this socket by another thread (an accepted tcp/ipc
+  /// connection, an inproc connect), with send_attach(); the socket attaches it at its next
+  /// call. A type may first write into it what it would write at attach, so that the peer has
+  /// it without waiting for this socket's user (a SUB's subscriptions, see xsub.hpp).
+  virtual void hand_over(pipe_end& end) noexcept { end.send_attach(); }
   /// Processes queued events; true if there were any.
   bool process_events();
   /// Monitor event (libzmq numbering) if a monitor is listening for it. Any thread.

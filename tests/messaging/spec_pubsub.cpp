@@ -584,23 +584,28 @@ TEST_SUITE("spec-pubsub") {
   TEST_CASE("SUB: 'SHALL receive incoming messages from its publishers using a fair-queuing strategy'") {
     FOR_EACH_TRANSPORT(t) {
       msg::context ctx;
-      msg::socket sub(ctx, socket_type::sub), a(ctx, socket_type::pub), b(ctx, socket_type::pub);
+      // Publishers that push back (XPUB_NODROP) fill their paths: each of the SUB's queues
+      // holds at least 4 messages when it starts reading, on every transport.
+      msg::socket sub(ctx, socket_type::sub), a(ctx, socket_type::xpub), b(ctx, socket_type::xpub);
+      sub.set(option::rcvhwm, 8);
       sub.set(option::subscribe, "a");
       sub.set(option::subscribe, "b");
+      for (msg::socket* p : {&a, &b}) p->set(option::sndhwm, 1);
       const std::string ep = bind_somewhere(sub, t);
       a.connect(ep);
       b.connect(ep);
-      await_subscription(a, sub, "a");
+      await_subscription(a, sub, "a");  // its probes must not be refused: NODROP only from now on
       await_subscription(b, sub, "b");
-      for (int i = 0; i < 4; ++i) REQUIRE(send_without_blocking(a, {"a", std::to_string(i)}));
-      for (int i = 0; i < 4; ++i) REQUIRE(send_without_blocking(b, {"b", std::to_string(i)}));
+      for (msg::socket* p : {&a, &b}) p->set(option::xpub_nodrop, 1);
+      saturate(a, t, [](int i) { return parts{"a", padded("", i)}; });
+      saturate(b, t, [](int i) { return parts{"b", padded("", i)}; });
       std::string sources;
       int next_a = 0, next_b = 0;
       for (int i = 0; i < 8; ++i) {
         const parts p = recv_msg(sub);
         REQUIRE(p.size() == 2);
         sources += p[0];
-        CHECK(p[1] == std::to_string(p[0] == "a" ? next_a++ : next_b++));
+        CHECK(p[1] == padded("", p[0] == "a" ? next_a++ : next_b++));
       }
       CHECK_MESSAGE(alternates(sources), "sources in order of delivery: " << sources);
     }
@@ -612,7 +617,7 @@ TEST_SUITE("spec-pubsub") {
       msg::socket sub(ctx, socket_type::sub), xpub(ctx, socket_type::xpub);
       sub.set(option::subscribe, "");
       xpub.connect(bind_somewhere(sub, t));
-      CHECK(recv_poking(xpub, sub) == parts{sub_cmd("")});
+      CHECK(recv_msg(xpub) == parts{sub_cmd("")});
       const std::vector<parts> sent{
           {"", "x"},
           {all_byte_values(), ""},
@@ -633,7 +638,7 @@ TEST_SUITE("spec-pubsub") {
       msg::socket sub(ctx, socket_type::sub), xpub(ctx, socket_type::xpub);
       sub.set(option::subscribe, "ab");
       xpub.connect(bind_somewhere(sub, t));
-      CHECK(recv_poking(xpub, sub) == parts{sub_cmd("ab")});
+      CHECK(recv_msg(xpub) == parts{sub_cmd("ab")});
       for (const char* m : {"a", "ab", "b", "abc", "xab", "", "AB", "ab-end"}) REQUIRE(send_without_blocking(xpub, {m}));
       CHECK(recv_until(sub, "ab-end") == std::vector<parts>{{"ab"}, {"abc"}});
     }
@@ -645,7 +650,7 @@ TEST_SUITE("spec-pubsub") {
       msg::socket sub(ctx, socket_type::sub), xpub(ctx, socket_type::xpub);
       sub.set(option::subscribe, "");
       xpub.connect(bind_somewhere(sub, t));
-      CHECK(recv_poking(xpub, sub) == parts{sub_cmd("")});
+      CHECK(recv_msg(xpub) == parts{sub_cmd("")});
       for (int i = 0; i < 100; ++i) REQUIRE(send_without_blocking(xpub, {std::to_string(i), "tail"}));
       for (int i = 0; i < 100; ++i) CHECK(recv_msg(sub) == parts{std::to_string(i), "tail"});
       CHECK(nothing_pending(sub));
@@ -708,7 +713,7 @@ TEST_SUITE("spec-pubsub") {
       xpub.connect(ep);     // a new connection, a new queue: the XSUB subscribes on it again
       parts up;
       do {
-        up = recv_poking(xpub, xsub);  // the XPUB may first pass up the old connection's "unsubscribe m"
+        up = recv_msg(xpub);  // the XPUB may first pass up the old connection's "unsubscribe m"
       } while (up == parts{unsub_cmd("m")});
       CHECK(up == parts{sub_cmd("m")});
       REQUIRE(send_without_blocking(xpub, {"m-new"}));
@@ -753,22 +758,29 @@ TEST_SUITE("spec-pubsub") {
   TEST_CASE("XSUB: 'SHALL receive incoming messages from its publishers using a fair-queuing strategy'") {
     FOR_EACH_TRANSPORT(t) {
       msg::context ctx;
+      // Publishers that push back (XPUB_NODROP) fill their paths: each of the XSUB's queues
+      // holds at least 4 messages when it starts reading, on every transport.
       msg::socket xsub(ctx, socket_type::xsub), a(ctx, socket_type::xpub), b(ctx, socket_type::xpub);
+      xsub.set(option::rcvhwm, 8);
+      for (msg::socket* p : {&a, &b}) {
+        p->set(option::xpub_nodrop, 1);
+        p->set(option::sndhwm, 1);
+      }
       const std::string ep = bind_somewhere(xsub, t);
       a.connect(ep);
       b.connect(ep);
       REQUIRE(send_without_blocking(xsub, {sub_cmd("")}));
       CHECK(recv_msg(a) == parts{sub_cmd("")});
       CHECK(recv_msg(b) == parts{sub_cmd("")});
-      for (int i = 0; i < 4; ++i) REQUIRE(send_without_blocking(a, {"a", std::to_string(i)}));
-      for (int i = 0; i < 4; ++i) REQUIRE(send_without_blocking(b, {"b", std::to_string(i)}));
+      saturate(a, t, [](int i) { return parts{"a", padded("", i)}; });
+      saturate(b, t, [](int i) { return parts{"b", padded("", i)}; });
       std::string sources;
       int next_a = 0, next_b = 0;
       for (int i = 0; i < 8; ++i) {
         const parts p = recv_msg(xsub);
         REQUIRE(p.size() == 2);
         sources += p[0];
-        CHECK(p[1] == std::to_string(p[0] == "a" ? next_a++ : next_b++));
+        CHECK(p[1] == padded("", p[0] == "a" ? next_a++ : next_b++));
       }
       CHECK_MESSAGE(alternates(sources), "sources in order of delivery: " << sources);
     }

@@ -254,16 +254,22 @@ TEST_SUITE("spec-reqrep") {
     FOR_EACH_TRANSPORT(t) {
       msg::context ctx;
       msg::socket rep(ctx, socket_type::rep), a(ctx, socket_type::dealer), b(ctx, socket_type::dealer);
+      rep.set(option::rcvhwm, 3);
+      a.set(option::sndhwm, 1);
+      b.set(option::sndhwm, 1);
       const std::string ep = bind_somewhere(rep, t);
       a.connect(ep);
       b.connect(ep);
-      for (int i = 0; i < 3; ++i) send_parts(a, {"", "a", std::to_string(i)});
-      for (int i = 0; i < 3; ++i) send_parts(b, {"", "b", std::to_string(i)});
+      // Saturated senders: each of the REP's queues holds (at least) 3 requests when it starts.
+      saturate(a, t, [](int i) { return parts{"", "a", padded("", i)}; });
+      saturate(b, t, [](int i) { return parts{"", "b", padded("", i)}; });
       std::string sources;
+      int next_a = 0, next_b = 0;
       for (int i = 0; i < 6; ++i) {
         const parts p = recv_msg(rep);
         REQUIRE(p.size() == 2);
         sources += p[0];
+        CHECK(p[1] == padded("", p[0] == "a" ? next_a++ : next_b++));
         send_parts(rep, {"ok"});
       }
       CHECK_MESSAGE(alternates(sources), "sources in order of delivery: " << sources);
@@ -419,13 +425,13 @@ TEST_SUITE("spec-reqrep") {
       dealer.connect(bind_somewhere(router, t));
       send_parts(dealer, {"hello"});
       CHECK(recv_msg(router) == parts{"d", "hello"});
-      const int n = fill(dealer, [](int i) { return parts{"out-" + std::to_string(i)}; });
+      const int n = saturate(dealer, t, [](int i) { return parts{padded("out-", i)}; });
       CHECK_FALSE(dealer.writable());  // outgoing full ...
       send_parts(router, {"d", "in-0"});  // ... incoming is not
       send_parts(router, {"d", "in-1"});
       CHECK(recv_msg(dealer) == parts{"in-0"});
       CHECK(recv_msg(dealer) == parts{"in-1"});
-      for (int i = 0; i < n; ++i) CHECK(recv_msg(router) == parts{"d", "out-" + std::to_string(i)});
+      for (int i = 0; i < n; ++i) CHECK(recv_msg(router) == parts{"d", padded("out-", i)});
     }
   }
 
@@ -483,11 +489,11 @@ TEST_SUITE("spec-reqrep") {
       b.set(option::rcvhwm, 1);
       dealer.connect(bind_somewhere(a, t));
       dealer.connect(bind_somewhere(b, t));
-      const int n = fill(dealer, [](int i) { return parts{"m" + std::to_string(i)}; });
+      const int n = saturate(dealer, t, [](int i) { return parts{padded("m", i)}; });
       CHECK(n >= 2);
       CHECK_FALSE(dealer.writable());
-      std::vector<parts> at_b{recv_msg(b)};  // b makes room, a stays full
-      CHECK(wait_until([&] { return dealer.writable(); }));
+      std::vector<parts> at_b = recv_until_writable(b, dealer);  // b makes room, a stays full
+      CHECK_FALSE(at_b.empty());
       CHECK(try_send(dealer, {"x"}));
       for (;;) {
         at_b.push_back(recv_msg(b));
@@ -550,7 +556,7 @@ TEST_SUITE("spec-reqrep") {
       dealer.set(option::sndhwm, 1);
       router.set(option::rcvhwm, 1);
       dealer.connect(bind_somewhere(router, t));
-      const int n = fill(dealer, [](int i) { return parts{std::to_string(i)}; });
+      const int n = saturate(dealer, t, [](int i) { return parts{padded("", i)}; });
       CHECK(n >= 1);
       for (int i = 0; i < 3; ++i) {
         msg::message m("refused");
@@ -570,10 +576,10 @@ TEST_SUITE("spec-reqrep") {
       dealer.set(option::sndhwm, 1);
       router.set(option::rcvhwm, 1);
       dealer.connect(bind_somewhere(router, t));
-      const int n = fill(dealer, [](int i) { return parts{std::to_string(i)}; });
+      const int n = saturate(dealer, t, [](int i) { return parts{padded("", i)}; });
       msg::message refused("refused");
       CHECK_FALSE(dealer.send(refused, flags::dontwait));
-      for (int i = 0; i < n; ++i) CHECK(recv_msg(router) == parts{"d", std::to_string(i)});
+      for (int i = 0; i < n; ++i) CHECK(recv_msg(router) == parts{"d", padded("", i)});
       REQUIRE(dealer.send(refused));
       CHECK(recv_msg(router) == parts{"d", "refused"});
       std::thread sender([&] {
@@ -590,21 +596,25 @@ TEST_SUITE("spec-reqrep") {
       msg::context ctx;
       msg::socket dealer(ctx, socket_type::dealer), x(ctx, socket_type::router), y(ctx, socket_type::router);
       dealer.set(option::routing_id, "d");
-      x.set(option::router_mandatory, 1);
+      dealer.set(option::rcvhwm, 8);
+      x.set(option::router_mandatory, 1);  // a full queue refuses (and a blocking send waits)
       y.set(option::router_mandatory, 1);
+      x.set(option::sndhwm, 1);
+      y.set(option::sndhwm, 1);
       dealer.connect(bind_somewhere(x, t));
       dealer.connect(bind_somewhere(y, t));
-      send_when_routable(x, {"d", "a", "0"});
-      send_when_routable(y, {"d", "b", "0"});
-      for (int i = 1; i < 4; ++i) send_parts(x, {"d", "a", std::to_string(i)});
-      for (int i = 1; i < 4; ++i) send_parts(y, {"d", "b", std::to_string(i)});
+      send_when_routable(x, {"d", "a", padded("", 0)});
+      send_when_routable(y, {"d", "b", padded("", 0)});
+      // Saturated senders: each of the DEALER's queues holds at least 4 messages.
+      saturate(x, t, [](int i) { return parts{"d", "a", padded("", i + 1)}; });
+      saturate(y, t, [](int i) { return parts{"d", "b", padded("", i + 1)}; });
       std::string sources;
       int next_a = 0, next_b = 0;
       for (int i = 0; i < 8; ++i) {
         const parts p = recv_msg(dealer);
         REQUIRE(p.size() == 2);
         sources += p[0];
-        CHECK(p[1] == std::to_string(p[0] == "a" ? next_a++ : next_b++));
+        CHECK(p[1] == padded("", p[0] == "a" ? next_a++ : next_b++));
       }
       CHECK_MESSAGE(alternates(sources), "sources in order of delivery: " << sources);
     }
@@ -641,15 +651,15 @@ TEST_SUITE("spec-reqrep") {
       b.connect(ep);
       send_when_routable(router, {"a", "to-a-first"});
       send_when_routable(router, {"b", "to-b-first"});
-      const int n = fill(router, [](int i) { return parts{"a", "to-a-" + std::to_string(i)}; });
+      CHECK(recv_msg(b) == parts{"to-b-first"});  // b's queue is empty again
+      const int n = saturate(router, t, [](int i) { return parts{"a", padded("to-a-", i)}; });
       CHECK_FALSE(try_send(router, {"a", "refused"}));  // a's outgoing queue is full ...
       send_parts(a, {"from-a"});                        // ... its incoming queue is not
       CHECK(recv_msg(router) == parts{"a", "from-a"});
       CHECK(try_send(router, {"b", "to-b"}));  // and b has queues of its own
-      CHECK(recv_msg(b) == parts{"to-b-first"});
       CHECK(recv_msg(b) == parts{"to-b"});
       CHECK(recv_msg(a) == parts{"to-a-first"});
-      for (int i = 0; i < n; ++i) CHECK(recv_msg(a) == parts{"to-a-" + std::to_string(i)});
+      for (int i = 0; i < n; ++i) CHECK(recv_msg(a) == parts{padded("to-a-", i)});
     }
   }
 
@@ -766,20 +776,24 @@ TEST_SUITE("spec-reqrep") {
     FOR_EACH_TRANSPORT(t) {
       msg::context ctx;
       msg::socket router(ctx, socket_type::router), a(ctx, socket_type::dealer), b(ctx, socket_type::dealer);
+      router.set(option::rcvhwm, 8);
       a.set(option::routing_id, "a");
       b.set(option::routing_id, "b");
+      a.set(option::sndhwm, 1);
+      b.set(option::sndhwm, 1);
       const std::string ep = bind_somewhere(router, t);
       a.connect(ep);
       b.connect(ep);
-      for (int i = 0; i < 4; ++i) send_parts(a, {std::to_string(i)});
-      for (int i = 0; i < 4; ++i) send_parts(b, {std::to_string(i)});
+      // Saturated senders: each of the ROUTER's queues holds at least 4 messages.
+      saturate(a, t, [](int i) { return parts{padded("", i)}; });
+      saturate(b, t, [](int i) { return parts{padded("", i)}; });
       std::string sources;
       int next_a = 0, next_b = 0;
       for (int i = 0; i < 8; ++i) {
         const parts p = recv_msg(router);
         REQUIRE(p.size() == 2);
         sources += p[0];
-        CHECK(p[1] == std::to_string(p[0] == "a" ? next_a++ : next_b++));
+        CHECK(p[1] == padded("", p[0] == "a" ? next_a++ : next_b++));
       }
       CHECK_MESSAGE(alternates(sources), "sources in order of delivery: " << sources);
     }
@@ -853,11 +867,13 @@ TEST_SUITE("spec-reqrep") {
       b.connect(ep);
       send_when_routable(router, {"a", "a-0"});
       send_when_routable(router, {"b", "b-0"});
-      const int n = fill(router, [](int i) { return parts{"a", "a-" + std::to_string(i + 1)}; });
+      CHECK(recv_msg(b) == parts{"b-0"});  // b's queue is empty again
+      const auto to_a = [](int i) { return parts{"a", padded("a-", i + 1)}; };
+      const int n = saturate(router, t, to_a);
       CHECK(try_send(router, {"b", "b-1"}));  // b's queue has space though a's has none
-      CHECK(recv_msg(b) == parts{"b-0"});
       CHECK(recv_msg(b) == parts{"b-1"});
-      for (int i = 0; i <= n; ++i) CHECK(recv_msg(a) == parts{"a-" + std::to_string(i)});
+      CHECK(recv_msg(a) == parts{"a-0"});
+      for (int i = 0; i < n; ++i) CHECK(recv_msg(a) == parts{to_a(i)[1]});
       CHECK(wait_until([&] { return try_send(router, {"a", "after-room"}); }));  // space again
       CHECK(recv_msg(a) == parts{"after-room"});
     }
@@ -878,11 +894,11 @@ TEST_SUITE("spec-reqrep") {
 
       // ROUTER_MANDATORY: no such queue -> an error; a full queue -> refused (would block).
       CHECK(error_of([&] { try_send(router, {"nobody", "x"}); }) == msg::errc::host_unreachable);
-      const int n = fill(router, [](int i) { return parts{"a", std::to_string(i)}; });
+      const int n = saturate(router, t, [](int i) { return parts{"a", padded("", i)}; });
       msg::message id("a");
       CHECK_FALSE(router.send(id, flags::dontwait | flags::sndmore));
       CHECK(id.view() == "a");
-      for (int i = 0; i < n; ++i) CHECK(recv_msg(a) == parts{std::to_string(i)});
+      for (int i = 0; i < n; ++i) CHECK(recv_msg(a) == parts{padded("", i)});
 
       // Default: both are dropped silently.
       router.set(option::router_mandatory, 0);

@@ -11,13 +11,11 @@
 // - no sleeps: bounded waits on conditions; to show that something does NOT arrive, a marker
 //   is sent after it along the same path and the check is made once the marker arrived;
 // - wire transports deliver asynchronously: anything that depends on a peer being known
-//   (a ROUTER's identity, a publisher's subscription) is awaited explicitly first.
-//
-// Known limits when tcp/ipc join transports() (issue #4): the fair-queuing tests assume that
-// every message sent is in the receiver's queues when it starts reading (true on inproc,
-// where send returns after the write); the tests that fill a queue until a send is refused
-// (fill()) count what the transport buffers too, and on the wire the engine drains the
-// socket's queue concurrently; drop tests send 20 MiB so that kernel buffers overflow.
+//   (a ROUTER's identity, a publisher's subscription) is awaited explicitly first;
+// - a queue filled "until a send is refused" is filled with saturate(): on the wire the
+//   engine keeps draining the socket's queue into kernel buffers after the first refusal;
+// - receivers that must see every sender's messages queued at once (fair queuing) get them
+//   from saturated senders: each of its queues is then full, whatever the transport.
 
 #include "support.hpp"
 
@@ -103,15 +101,68 @@ inline bool try_send(msg::socket& s, const parts& p) {
   return true;
 }
 
-/// Sends make(0), make(1), ... without waiting until one is refused; returns how many were
-/// taken. Fails the test if more than `cap` were taken (the socket never pushed back).
-inline int fill(msg::socket& s, const std::function<parts(int)>& make, int cap = 5000000) {
-  int n = 0;
+/// Sends make(from), make(from + 1), ... without waiting until one is refused; returns how
+/// many were taken in all (from included). Fails the test if more than `cap` were taken (the
+/// socket never pushed back).
+inline int fill(msg::socket& s, const std::function<parts(int)>& make, int cap = 5000000, int from = 0) {
+  int n = from;
   while (try_send(s, make(n))) {
     ++n;
     REQUIRE_MESSAGE(n <= cap, "the socket took more than " << cap << " messages without pushing back");
   }
   return n;
+}
+
+/// `tag` and `i`, padded to 16 KiB: a few hundred of these fill a wire path (its kernel
+/// buffers hold MiBs), where millions of small ones would be needed.
+inline std::string padded(const std::string& tag, int i) {
+  std::string s = tag + std::to_string(i) + ":";
+  s.resize(16 * 1024, '.');
+  return s;
+}
+
+/// Sends a whole message, waiting up to `bound` for its first part to be taken: true if it
+/// was; false if the send gave up and left the message with the caller.
+inline bool send_within(msg::socket& s, const parts& p, std::chrono::milliseconds bound) {
+  s.set(option::sndtimeo, static_cast<int>(bound.count()));
+  msg::message first(p[0]);
+  const bool taken = s.send(first, p.size() > 1 ? flags::sndmore : flags::none);
+  s.set(option::sndtimeo, -1);
+  if (!taken) {
+    REQUIRE_MESSAGE(first.view() == p[0], "a refused send changed the message");
+    return false;
+  }
+  for (std::size_t i = 1; i < p.size(); ++i) {
+    msg::message m(p[i]);
+    REQUIRE_MESSAGE(s.send(m, i + 1 < p.size() ? flags::dontwait | flags::sndmore : flags::dontwait),
+                    "a part after the first was refused: the message was cut");
+  }
+  return true;
+}
+
+/// How long a sender must stay blocked before its path counts as full (saturate()).
+inline constexpr std::chrono::milliseconds settle{200};
+
+/// Sends make(0), make(1), ... until the whole path to the peers is full, and returns how many
+/// were taken. On inproc the queue is the whole path: the first refusal is final. On tcp and
+/// ipc the connection's engine goes on moving the queue into its buffer and the kernel's, so a
+/// refusal is followed by a send that may wait `settle`; the path is full once such a send
+/// gives up (nothing moved for that long; on loopback this takes a few MiB).
+inline int saturate(msg::socket& s, const std::string& transport, const std::function<parts(int)>& make,
+                    int cap = 5000000) {
+  int n = fill(s, make, cap);
+  if (transport == "inproc") return n;
+  while (send_within(s, make(n), settle)) n = fill(s, make, cap, n + 1);
+  return n;
+}
+
+/// Receives from `rx` until `tx` can send again; returns what was received. On the wire a
+/// sender whose path is full gets room only once the receiver has taken enough to free the
+/// kernel's buffers and the engine's, not after one message.
+inline std::vector<parts> recv_until_writable(msg::socket& rx, msg::socket& tx) {
+  std::vector<parts> got;
+  while (!tx.writable()) got.push_back(recv_msg(rx));
+  return got;
 }
 
 /// Receives a whole message without waiting.
@@ -288,17 +339,6 @@ inline std::vector<parts> await_subscription(msg::socket& pub, msg::socket& sub,
   for (parts& p : recv_until(sub, synced))
     if (p.front() != probe) others.push_back(std::move(p));
   return others;
-}
-
-/// Receives on `rx` while calling into `peer` meanwhile. A bound socket takes a new connection
-/// when its owner next calls it (as in libzmq), e.g. a bound SUB sends its subscriptions to a
-/// publisher that connected only then.
-inline parts recv_poking(msg::socket& rx, msg::socket& peer) {
-  REQUIRE(wait_until([&] {
-    peer.readable();
-    return rx.readable();
-  }));
-  return recv_msg(rx);
 }
 
 /// Sources of a received sequence ('a', 'b', ...) alternate: no source twice in a row.

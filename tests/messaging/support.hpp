@@ -23,7 +23,7 @@ namespace msg = troupe::messaging;
 
 /// Transports every spec test runs over: inproc, or the comma-separated list in the environment
 /// variable TROUPE_TEST_TRANSPORTS (e.g. "inproc,tcp,ipc"). tcp and ipc become the default once
-/// every spec test passes over them (issue #4; see docs/transports/tcp-ipc.md for what fails).
+/// every spec test passes over them (issue #4; docs/transports/tcp-ipc.md lists what does not).
 inline const std::vector<std::string>& transports() {
   static const std::vector<std::string> all = [] {
     std::vector<std::string> v;

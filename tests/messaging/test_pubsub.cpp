@@ -606,6 +606,32 @@ TEST_SUITE("pubsub") {
     }
   }
 
+  TEST_CASE("a bound SUB that is not called again is heard by a publisher connecting later - once") {
+    // Its subscriptions go into the new connection from the thread that made it; a change made
+    // meanwhile follows once, in order.
+    FOR_EACH_TRANSPORT(t) {
+      msg::context ctx;
+      msg::socket sub(ctx, socket_type::sub);
+      for (const char* p : {"A", "B", "B"}) sub.set(option::subscribe, p);
+      const std::string ep = bind_somewhere(sub, t);
+      msg::socket xpub(ctx, socket_type::xpub);
+      xpub.set(option::xpub_verbose, 1);  // would show a subscription sent twice
+      xpub.connect(ep);
+      // The SUB is not called until both arrived.
+      std::multiset<std::string> seen{recv_within(xpub).str(), recv_within(xpub).str()};
+      CHECK(seen == std::multiset<std::string>{subscribe("A"), subscribe("B")});
+      sub.set(option::unsubscribe, "A");
+      sub.set(option::subscribe, "end");
+      CHECK(recv_within(xpub).str() == unsubscribe("A"));
+      CHECK(recv_within(xpub).str() == subscribe("end"));
+      CHECK(nothing_pending(xpub));
+      REQUIRE(xpub.send("A-1", flags::dontwait));
+      REQUIRE(xpub.send("B-1", flags::dontwait));
+      REQUIRE(xpub.send("end", flags::dontwait));
+      CHECK(recv_until(sub, "end") == std::vector<parts>{{"B-1"}});
+    }
+  }
+
   TEST_CASE("deeply nested and many subscriptions are matched once and all dropped when the subscriber goes") {
     FOR_EACH_TRANSPORT(t) {
       msg::context ctx;

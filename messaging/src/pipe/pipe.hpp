@@ -103,6 +103,10 @@ public:
   /// Owner's scratch flags/counters (dist matching). Owner thread only.
   std::uint64_t route_mark = 0;
   bool write_active = true;
+  /// Subscriptions written into this end by another thread before its owner attached it
+  /// (socket_base::hand_over, `primed` set); the owner reads them at attach.
+  std::vector<std::string> primed_subscriptions;
+  bool primed = false;
   /// This side connected (rather than accepted).
   bool initiated_here = false;
   bool read_active = true;

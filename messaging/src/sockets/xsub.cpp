@@ -4,6 +4,8 @@
 #include "sockets/socket_types.hpp"
 #include "subscription_message.hpp"
 
+#include <algorithm>
+
 namespace troupe::messaging::internal {
 
 xsub_socket::xsub_socket(context_core& ctx, socket_type type)
@@ -16,9 +18,43 @@ xsub_socket::xsub_socket(context_core& ctx, socket_type type)
 void xsub_socket::xattach_pipe(pipe_end& p, bool) {
   fq_.attach(p);
   dist_.attach(p);
-  // A new publisher gets every current subscription, once per prefix (it keeps a set).
-  subscriptions_.apply([&](std::string_view prefix) { p.write(make_subscription(true, prefix)); });
+  if (p.primed) {
+    // Primed on another thread with what was subscribed then: send what changed since.
+    const std::vector<std::string> before = std::move(p.primed_subscriptions);
+    p.primed_subscriptions = {};
+    p.primed = false;
+    for (const std::string& t : before)
+      if (!published_.contains(t)) p.write(make_subscription(false, t));
+    for (const std::string& t : published_)
+      if (!std::binary_search(before.begin(), before.end(), t)) p.write(make_subscription(true, t));
+  } else {
+    // A new publisher gets every current subscription, once per prefix (it keeps a set).
+    subscriptions_.apply([&](std::string_view prefix) { p.write(make_subscription(true, prefix)); });
+  }
   p.flush();
+}
+
+void xsub_socket::hand_over(pipe_end& p) noexcept {
+  // Runs on the thread that made the pipe. The socket's thread changes the subscriptions
+  // under the same lock and then processes its events: a change made after the snapshot finds
+  // the attach event already queued, and xattach_pipe() sends it in the difference.
+  std::lock_guard lock(published_mutex_);
+  std::size_t written = 0;
+  try {
+    std::vector<std::string> topics(published_.begin(), published_.end());  // sorted
+    try {
+      for (; written < topics.size(); ++written) p.write(make_subscription(true, topics[written]));
+    } catch (...) {
+      // Out of memory: what was written counts as sent; the socket sends the rest at attach.
+    }
+    topics.resize(written);
+    p.primed_subscriptions = std::move(topics);
+    p.primed = true;
+  } catch (...) {
+    // Not primed: the socket sends them all at attach.
+  }
+  p.flush();
+  p.send_attach();
 }
 
 void xsub_socket::xpipe_terminated(pipe_end& p) {
@@ -70,10 +106,19 @@ void xsub_socket::skip_rest(message& m) noexcept {
 bool xsub_socket::update(const message& m) {
   const std::span<const std::byte> prefix(m.data() + 1, m.size() - 1);
   if (m.data()[0] == std::byte{1}) {
-    subscriptions_.add(prefix);
+    if (subscriptions_.add(prefix)) publish(true, prefix);
     return true;  // always: an XPUB upstream may count duplicates (XPUB_VERBOSE)
   }
-  return subscriptions_.rm(prefix);  // the last one only; an unknown one goes nowhere
+  if (!subscriptions_.rm(prefix)) return false;  // the last one only; an unknown one goes nowhere
+  publish(false, prefix);
+  return true;
+}
+
+void xsub_socket::publish(bool subscribed, std::span<const std::byte> prefix) {
+  const std::string_view topic(reinterpret_cast<const char*>(prefix.data()), prefix.size());
+  std::lock_guard lock(published_mutex_);
+  if (subscribed) published_.emplace(topic);
+  else if (auto it = published_.find(topic); it != published_.end()) published_.erase(it);
 }
 
 void xsub_socket::send_command(message& m) {
@@ -84,6 +129,7 @@ void xsub_socket::send_command(message& m) {
     p.flush();
   }
   m.clear();
+  process_events();
 }
 
 bool xsub_socket::xset_bytes(option o, std::string_view value) {

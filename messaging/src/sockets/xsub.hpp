@@ -8,6 +8,11 @@
 // upstream every time (XPUB_VERBOSE counts them), an unsubscription only when it was the
 // last; a publisher that attaches later gets every current one. They are written to every
 // pipe even past the HWM: a lost subscription would silence the subscriber for good.
+// A publisher whose pipe is made on another thread (it connected to this socket's bind) gets
+// them from that thread at once (hand_over), not at this socket's next call: a SUB that
+// binds, subscribes and then only waits is heard by publishers connecting later. A change
+// made while such a pipe is being handed over is sent by the change's own call, which
+// attaches the pipe (the hand-over and the change are ordered by published_mutex_).
 // Sending (XSUB): 0x01+prefix / 0x00+prefix messages update the subscriptions as above; other
 // messages go to every publisher, dropped where a queue is full (RFC 29). SUB cannot send.
 
@@ -15,6 +20,10 @@
 #include "routing/fq.hpp"
 #include "routing/trie.hpp"
 #include "socket_base.hpp"
+
+#include <mutex>
+#include <set>
+#include <string>
 
 namespace troupe::messaging::internal {
 
@@ -25,6 +34,7 @@ public:
 
 private:
   void xattach_pipe(pipe_end& p, bool locally_initiated) override;
+  void hand_over(pipe_end& p) noexcept override;
   void xread_activated(pipe_end& p) override { fq_.activated(p); }
   void xwrite_activated(pipe_end& p) override { dist_.activated(p); }
   void xpipe_terminated(pipe_end& p) override;
@@ -41,7 +51,10 @@ private:
   void skip_rest(message& m) noexcept;
   /// Applies a 0x01/0x00 message to the subscriptions; false if it need not go upstream.
   bool update(const message& m);
-  /// Writes `m` to every publisher, past the HWM. Consumes it.
+  /// Records a prefix's first subscription / last unsubscription in `published_`.
+  void publish(bool subscribed, std::span<const std::byte> prefix);
+  /// Writes `m` to every publisher, past the HWM, then attaches the pipes handed over
+  /// meanwhile (they get `m` in the difference xattach_pipe() sends). Consumes it.
   void send_command(message& m);
 
   const bool sub_;  // SUB (filters, takes subscriptions as options) rather than XSUB
@@ -52,6 +65,10 @@ private:
   fq fq_;
   dist dist_;
   trie subscriptions_;
+  // The subscribed prefixes (those of subscriptions_), for hand_over() on other threads.
+  // Written by the owner under published_mutex_; the owner reads without it.
+  std::mutex published_mutex_;
+  std::set<std::string, std::less<>> published_;
   message next_;
 };
 

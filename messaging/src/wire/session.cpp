@@ -49,20 +49,27 @@ bool stream_session::make_pipe_locked() noexcept {
 }
 
 pipe_end* stream_session::attach(stream_engine& e, std::string peer_identity) noexcept {
-  std::lock_guard lock(mutex_);
-  engine_ = framework::ref_ptr<stream_engine>(&e);
-  if (end_) {
-    // The previous engine may have left the reader asleep or the writer blocked: look again.
-    end_->read_active = true;
-    end_->write_active = true;
-    return end_;
+  pipe_end* theirs = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    engine_ = framework::ref_ptr<stream_engine>(&e);
+    if (end_) {
+      // The previous engine may have left the reader asleep or the writer blocked: look again.
+      end_->read_active = true;
+      end_->write_active = true;
+      return end_;
+    }
+    if (!make_pipe_locked()) {
+      engine_.reset();
+      return nullptr;
+    }
+    theirs = &pipe_->b();
+    theirs->peer_routing_id = std::move(peer_identity);
   }
-  if (!make_pipe_locked()) {
-    engine_.reset();
-    return nullptr;
-  }
-  pipe_->b().peer_routing_id = std::move(peer_identity);
-  pipe_->b().send_attach();
+  // Outside the lock: the socket may write into its end first (a bound SUB's subscriptions),
+  // which wakes our end's reader, i.e. calls on_pipe_event(). Only this strand changes end_
+  // and pipe_ from here on (detach), so they are safe to use.
+  sock_->hand_over(*theirs);
   return end_;
 }
 
