@@ -49,8 +49,12 @@ decoder::status decoder::start_body() noexcept {
                 " bytes exceeds the limit of " + std::to_string(limit));
   }
   filled_ = 0;
-  if (body_size_ <= message::inline_capacity) {
-    small_ = message(static_cast<std::size_t>(body_size_));
+  if (body_size_ <= whole_body_max) {
+    try {
+      small_ = message(static_cast<std::size_t>(body_size_));
+    } catch (...) {
+      return fail("out of memory for a frame body of " + std::to_string(body_size_) + " bytes");
+    }
   }
   state_ = state::body;
   if (body_size_ == 0) finish_body();
@@ -58,7 +62,7 @@ decoder::status decoder::start_body() noexcept {
 }
 
 void decoder::finish_body() noexcept {
-  if (body_size_ <= message::inline_capacity) {
+  if (body_size_ <= whole_body_max) {
     ready_ = std::move(small_);
   } else {
     // Exactly sized now (grow() never passes body_size_): the buffer becomes the message.
@@ -108,7 +112,7 @@ decoder::result decoder::decode(std::span<const std::byte> in) noexcept {
       case state::body: {
         const std::uint64_t want = body_size_ - filled_;
         const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(want, in.size() - used));
-        if (body_size_ <= message::inline_capacity) {
+        if (body_size_ <= whole_body_max) {
           std::memcpy(small_.data() + filled_, in.data() + used, n);
         } else {
           if (!grow(static_cast<std::size_t>(filled_ + n))) return {fail("out of memory for a frame body"), used};
@@ -133,6 +137,7 @@ message decoder::take_frame() noexcept {
 std::span<std::byte> decoder::body_window(std::size_t max_chunk) noexcept {
   if (state_ != state::body || body_size_ <= message::inline_capacity) return {};
   const std::uint64_t want = std::min<std::uint64_t>(body_size_ - filled_, max_chunk);
+  if (body_size_ <= whole_body_max) return {small_.data() + filled_, static_cast<std::size_t>(want)};
   if (!grow(static_cast<std::size_t>(filled_ + want))) return {};
   return {buf_ + filled_, static_cast<std::size_t>(want)};
 }
