@@ -228,10 +228,11 @@ int main(int argc, char** argv) {
                             : pairing{"libzmq 4.3", tool("zmq_local_lat"), tool("zmq_remote_lat")};
     };
 
-    // Counts: about 0.3-1 s per run at libzmq's rate on this machine (tcp 64 B ~4.5 M msg/s,
-    // a round trip ~100 us): many short runs, as the machine is shared.
-    const std::pair<long, std::uint64_t> thr_counts[] = {{1, 2'000'000}, {64, 2'000'000}, {1024, 500'000}, {65536, 20'000}};
-    const std::pair<long, std::uint64_t> lat_counts[] = {{1, 4'000}, {64, 4'000}, {1024, 4'000}, {65536, 2'000}};
+    // Counts: about 0.1-0.5 s per run at libzmq's rate on this machine (tcp 64 B 1-4.5 M msg/s,
+    // a round trip 80-250 us): many short runs rather than long ones, as the machine is shared;
+    // the whole suite takes 3-5 minutes.
+    const std::pair<long, std::uint64_t> thr_counts[] = {{1, 600'000}, {64, 600'000}, {1024, 200'000}, {65536, 10'000}};
+    const std::pair<long, std::uint64_t> lat_counts[] = {{1, 2'000}, {64, 2'000}, {1024, 2'000}, {65536, 1'000}};
 
     std::vector<comparison> suite;
     for (const transport t : {transport::tcp, transport::ipc}) {
@@ -256,7 +257,7 @@ int main(int argc, char** argv) {
       for (const transport t : {transport::tcp, transport::ipc}) {
         for (const kind k : {kind::thr, kind::lat}) {
           const long size = 64;
-          const long n = static_cast<long>(o.scaled(k == kind::thr ? 2'000'000 : 4'000));
+          const long n = static_cast<long>(o.scaled(k == kind::thr ? 600'000 : 2'000));
           const pairing tz = k == kind::thr ? pairing{"troupe local_thr <- libzmq remote_thr", tool("local_thr"), tool("zmq_remote_thr")}
                                             : pairing{"troupe local_lat <-> libzmq remote_lat", tool("local_lat"), tool("zmq_remote_lat")};
           const pairing zt = k == kind::thr ? pairing{"libzmq local_thr <- troupe remote_thr", tool("zmq_local_thr"), tool("remote_thr")}
