@@ -23,7 +23,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <exception>
 
 namespace tmsg = troupe::messaging;
 namespace tools = troupe::perf::tools;
@@ -65,19 +64,4 @@ int run(const char* bind_to, std::size_t size, long count) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::printf("%s\n", usage);
-    return 1;
-  }
-  const auto size = tools::parse_number(usage, "message-size", argv[2], 0, tools::max_tool_number);
-  if (!size) return 1;
-  const auto count = tools::parse_number(usage, "message-count", argv[3], 1, tools::max_tool_number);
-  if (!count) return 1;
-  try {
-    return run(argv[1], static_cast<std::size_t>(*size), *count);
-  } catch (const std::exception& e) {
-    std::printf("error: %s\n", e.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return tools::wire_tool_main(argc, argv, usage, "message-count", run); }
