@@ -39,8 +39,8 @@ io_events from_epoll(std::uint32_t bits) noexcept {
 
 // ---- io_watch ----
 
-io_watch::io_watch(reactor_core& core, int fd, io_events, io_handler handler)
-    : strand(core.exec()), core_(&core), fd_(fd), handler_(std::move(handler)) {}
+io_watch::io_watch(reactor_core& core, int fd, io_events, io_handler handler, io_dispatch dispatch)
+    : strand(core.exec()), core_(&core), fd_(fd), handler_(std::move(handler)), dispatch_(dispatch) {}
 
 void io_watch::modify(io_events interest) { core_->modify_watch(*this, interest); }
 
@@ -105,8 +105,8 @@ std::size_t reactor_core::watch_count() const noexcept {
   return watches_.size();
 }
 
-ref_ptr<io_watch> reactor_core::add_watch(int fd, io_events interest, io_handler handler) {
-  auto w = make_ref<io_watch>(*this, fd, interest, std::move(handler));
+ref_ptr<io_watch> reactor_core::add_watch(int fd, io_events interest, io_handler handler, io_dispatch dispatch) {
+  auto w = make_ref<io_watch>(*this, fd, interest, std::move(handler), dispatch);
   std::lock_guard lock(mutex_);
   if (stopped_) throw std::logic_error("reactor: watch() after stop()");
   epoll_event ev{};
@@ -254,8 +254,8 @@ void io_watch_handle::remove() noexcept {
 reactor::reactor(executor& ex) : core_(make_ref<internal::reactor_core>(ex)) { core_->start(); }
 reactor::~reactor() { stop(); }
 
-io_watch_handle reactor::watch(int fd, io_events interest, io_handler handler) {
-  return io_watch_handle(core_->add_watch(fd, interest, std::move(handler)));
+io_watch_handle reactor::watch(int fd, io_events interest, io_handler handler, io_dispatch dispatch) {
+  return io_watch_handle(core_->add_watch(fd, interest, std::move(handler), dispatch));
 }
 
 timer reactor::after(std::chrono::milliseconds delay, std::function<void()> fn) {

@@ -21,15 +21,20 @@ class timer_node;
 /// One watched descriptor. Runs its handler as a strand (never concurrently with itself).
 class io_watch final : public strand {
 public:
-  io_watch(reactor_core& core, int fd, io_events interest, io_handler handler);
+  io_watch(reactor_core& core, int fd, io_events interest, io_handler handler, io_dispatch dispatch);
 
   /// From the reactor thread: events arrived.
   void on_ready(io_events ev) noexcept {
     ready_.fetch_or(static_cast<std::uint32_t>(ev), std::memory_order_acq_rel);
-    schedule();
+    if (dispatch_ == io_dispatch::reactor_thread) run_here_or_schedule();
+    else schedule();
   }
   void modify(io_events interest);
-  void notify(io_events ev) noexcept { on_ready(ev); }
+  /// Any thread: run the handler (always through the executor).
+  void notify(io_events ev) noexcept {
+    ready_.fetch_or(static_cast<std::uint32_t>(ev), std::memory_order_acq_rel);
+    schedule();
+  }
   void remove() noexcept;
   int fd() const noexcept { return fd_; }
   /// Called with the core's mutex held, when the core stops: no more handler calls.
@@ -43,6 +48,7 @@ private:
   std::atomic<std::uint32_t> ready_{0};
   std::atomic<bool> removed_{false};
   io_handler handler_;
+  io_dispatch dispatch_;
 };
 
 /// A timer: a strand whose run calls the callback, unless cancelled first.
@@ -78,7 +84,7 @@ public:
   void stop() noexcept;
 
   // Descriptors.
-  ref_ptr<io_watch> add_watch(int fd, io_events interest, io_handler handler);
+  ref_ptr<io_watch> add_watch(int fd, io_events interest, io_handler handler, io_dispatch dispatch);
   void modify_watch(io_watch& w, io_events interest);
   void remove_watch(io_watch& w) noexcept;
 

@@ -13,6 +13,14 @@ void strand::schedule() noexcept {
   }
 }
 
+void strand::run_here_or_schedule() noexcept {
+  const std::uint32_t old = state_.fetch_or(pending, std::memory_order_acq_rel);
+  if (old == 0) {
+    add_ref();  // as a queued run: run() releases it
+    run();
+  }
+}
+
 bool strand::running_here() const noexcept { return internal::current_strand() == this; }
 
 void strand::run() noexcept {

@@ -140,7 +140,7 @@ bool socket_base::recv(message& m, flags f) {
     if (has(f, flags::dontwait) || opts_.rcvtimeo == 0) return false;
     std::optional<framework::clock::time_point> deadline;
     if (opts_.rcvtimeo > 0) deadline = framework::clock::now() + std::chrono::milliseconds(opts_.rcvtimeo);
-    if (!framework::this_fiber::inside()) r = spin_recv(m);
+    if (!framework::this_fiber::inside() && should_spin()) r = spin_recv(m);
     while (r != op_result::done) {
       if (!wait_for_activity(deadline, false)) return false;
       check_terminated();
@@ -183,6 +183,21 @@ op_result socket_base::xrecv(message&) {
   throw error(errc::not_supported, std::string("recv is not supported by a ") + std::string(name(type_)) + " socket");
 }
 
+bool socket_base::should_spin() noexcept {
+  // A spin pays when the answer comes within the window: a peer thread of this process on the
+  // other core. A peer behind tcp or ipc (another process, two syscalls and its wake-ups away)
+  // almost never answers that fast, and on a small machine the spin takes the core that peer
+  // needs (measured: tcp/ipc round trips 1.3-2x longer). So after spin_miss_limit misses in a
+  // row recv parks at once, and spins again on every spin_probe_every-th wait to notice when
+  // spinning pays again (one hit resets the count).
+  constexpr std::uint8_t spin_miss_limit = 8;
+  constexpr std::uint8_t spin_probe_every = 64;
+  if (spin_misses_ < spin_miss_limit) return true;
+  if (++spin_skips_ < spin_probe_every) return false;
+  spin_skips_ = 0;
+  return true;
+}
+
 op_result socket_base::spin_recv(message& m) {
   // Look at the pipes without putting them to sleep for a while; then one last look that does
   // put them to sleep, so that writers wake us from now on.
@@ -194,8 +209,12 @@ op_result socket_base::spin_recv(message& m) {
     return r == op_result::done;
   });
   may_sleep_ = true;
-  if (r != op_result::done) r = xrecv(m);
-  return r;
+  if (r == op_result::done) {
+    spin_misses_ = 0;
+    return r;
+  }
+  if (spin_misses_ < 255) ++spin_misses_;
+  return xrecv(m);
 }
 
 bool socket_base::wait_for_activity(const std::optional<framework::clock::time_point>& deadline, bool spin) {

@@ -135,6 +135,7 @@ private:
   static void emit_to(socket_base& monitor, int event, std::int64_t value, std::string_view endpoint) noexcept;
   bool wait_for_activity(const std::optional<framework::clock::time_point>& deadline, bool spin);
   op_result spin_recv(message& m);
+  bool should_spin() noexcept;
   void check_terminated() const;
   void enter() const;
   void leave() const noexcept;
@@ -145,6 +146,10 @@ private:
   bool closed_ = false;
   bool rcvmore_ = false;
   bool may_sleep_ = true;
+  // recv()'s spins that found nothing, in a row (saturates at spin_miss_limit), and the waits
+  // that skipped the spin since (owner thread). See should_spin().
+  std::uint8_t spin_misses_ = 0;
+  std::uint8_t spin_skips_ = 0;
   std::vector<owned_pipe> pipes_;
   std::vector<endpoint_traffic> ended_traffic_;  // totals of terminated pipes, by endpoint
   std::vector<std::pair<std::string, framework::ref_ptr<endpoint_object>>> endpoint_objects_;

@@ -41,8 +41,11 @@ framework::ref_ptr<stream_engine> stream_engine::start(const socket_options& opt
   e->self_ = e;
   stream_engine* raw = e.get();
   try {
+    // Readiness runs the engine on the reactor thread itself (a bounded, non-blocking run):
+    // one thread wake-up less per message in each direction than going through a worker.
     e->watch_ = sock.ctx().rt().io().watch(fd, framework::io_events::readable | framework::io_events::writable,
-                                           [raw](framework::io_events ev) { raw->handle(ev); });
+                                           [raw](framework::io_events ev) { raw->handle(ev); },
+                                           framework::io_dispatch::reactor_thread);
   } catch (...) {
     e->phase_ = phase::closed;
     e->fd_ = -1;  // the caller still owns it

@@ -72,8 +72,12 @@ decoder::status decoder::start_body() noexcept {
                  decimal(limit), command ? " (commands: MAXMSGSIZE + 16, at least 1 KiB, at most 1 MiB)" : ""});
   }
   filled_ = 0;
-  if (body_size_ <= message::inline_capacity) {
-    small_ = message(static_cast<std::size_t>(body_size_));  // inline: does not allocate
+  if (body_size_ <= whole_body_max) {  // inline, or one block from the body pool
+    try {
+      small_ = message(static_cast<std::size_t>(body_size_));
+    } catch (...) {
+      return fail({"out of memory for a frame body of ", decimal(body_size_), " bytes"});
+    }
   }
   state_ = state::body;
   if (body_size_ == 0 && !finish_body()) return status::failed;
@@ -81,7 +85,7 @@ decoder::status decoder::start_body() noexcept {
 }
 
 bool decoder::finish_body() noexcept {
-  if (body_size_ <= message::inline_capacity) {
+  if (body_size_ <= whole_body_max) {
     ready_ = std::move(small_);
   } else {
     // Exactly sized now (grow() never passes body_size_): the buffer becomes the message.
@@ -136,7 +140,7 @@ decoder::result decoder::decode(std::span<const std::byte> in) noexcept {
       case state::body: {
         const std::uint64_t want = body_size_ - filled_;
         const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(want, in.size() - used));
-        if (body_size_ <= message::inline_capacity) {
+        if (body_size_ <= whole_body_max) {
           std::memcpy(small_.data() + filled_, in.data() + used, n);
         } else {
           if (!grow(static_cast<std::size_t>(filled_ + n)))
@@ -162,6 +166,7 @@ message decoder::take_frame() noexcept {
 std::span<std::byte> decoder::body_window(std::size_t max_chunk) noexcept {
   if (state_ != state::body || body_size_ <= message::inline_capacity) return {};
   const std::uint64_t want = std::min<std::uint64_t>(body_size_ - filled_, max_chunk);
+  if (body_size_ <= whole_body_max) return {small_.data() + filled_, static_cast<std::size_t>(want)};
   // Grow (within the bound) only when the room left is small, so that steady reads do not
   // realloc each time; a window is never bigger than what the bound allows now.
   std::size_t room = capacity_ - static_cast<std::size_t>(filled_);

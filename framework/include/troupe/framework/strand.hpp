@@ -44,6 +44,11 @@ protected:
   /// call that caused it.
   virtual void on_run() noexcept = 0;
 
+  /// As schedule(), but when idle the run happens right here on the calling thread instead
+  /// of on the executor (a re-run it asks for still goes to the executor). For a caller that
+  /// is itself a dispatcher (the reactor thread), never from inside another strand's run.
+  void run_here_or_schedule() noexcept;
+
 private:
   void run() noexcept final;
 
