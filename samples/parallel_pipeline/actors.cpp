@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <mutex>
 #include <stdexcept>
 #include <vector>
 
@@ -91,12 +90,10 @@ private:
 }  // namespace
 
 void register_actors(act::registry& r) {
-  static std::once_flag once;
-  std::call_once(once, [&] {
-    r.add<ventilator>("pp.ventilator");
-    r.add<worker>("pp.worker");
-    r.add<sink>("pp.sink");
-  });
+  if (r.contains("pp.ventilator")) return;  // once per registry
+  r.add<ventilator>("pp.ventilator");
+  r.add<worker>("pp.worker");
+  r.add<sink>("pp.sink");
 }
 
 void build(act::graph& g, const pipeline_options& o) {

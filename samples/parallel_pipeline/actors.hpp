@@ -12,7 +12,7 @@
 
 namespace parallel_pipeline {
 
-/// Registers "pp.ventilator", "pp.worker", "pp.sink" (once).
+/// Registers "pp.ventilator", "pp.worker", "pp.sink" (a registry that has them already is left as it is).
 void register_actors(troupe::actors::registry& r = troupe::actors::registry::global());
 
 struct pipeline_options {

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <mutex>
 #include <stdexcept>
 
 namespace ticker {
@@ -103,11 +102,9 @@ private:
 }  // namespace
 
 void register_actors(act::registry& r) {
-  static std::once_flag once;
-  std::call_once(once, [&] {
-    r.add<publisher>("tk.publisher");
-    r.add<watcher>("tk.watcher");
-  });
+  if (r.contains("tk.publisher")) return;  // once per registry
+  r.add<publisher>("tk.publisher");
+  r.add<watcher>("tk.watcher");
 }
 
 void build(act::graph& g, const ticker_options& o) {

@@ -19,7 +19,7 @@
 
 namespace ticker {
 
-/// Registers "tk.publisher" and "tk.watcher" (once).
+/// Registers "tk.publisher" and "tk.watcher" (a registry that has them already is left as it is).
 void register_actors(troupe::actors::registry& r = troupe::actors::registry::global());
 
 struct ticker_options {

@@ -8,10 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdio>
-#include <mutex>
 #include <stdexcept>
 
 namespace word_frequency {
@@ -28,9 +28,13 @@ public:
   static void ports(act::port_list& p) { p.output("text"); }
   void run() override {
     auto src = open_text_source(params());
+    const std::uint64_t total = src->total_bytes();
+    std::uint64_t done = 0;
     std::string chunk;
     while (!stopping() && src->next(chunk)) {
       if (!out("text").send(std::string_view(chunk))) return;
+      done += chunk.size();
+      report_progress(std::min(done, total), total);  // percent done in `troupe run`'s progress line
     }
   }
 };
@@ -116,13 +120,11 @@ private:
 }  // namespace
 
 void register_actors(act::registry& r) {
-  static std::once_flag once;
-  std::call_once(once, [&] {
-    r.add<reader>("wf.reader");
-    r.add<tokenizer>("wf.tokenizer");
-    r.add<counter>("wf.counter");
-    r.add<merger>("wf.merger");
-  });
+  if (r.contains("wf.reader")) return;  // once per registry
+  r.add<reader>("wf.reader");
+  r.add<tokenizer>("wf.tokenizer");
+  r.add<counter>("wf.counter");
+  r.add<merger>("wf.merger");
 }
 
 std::vector<std::string> shard_topics(int shard, int shards) {

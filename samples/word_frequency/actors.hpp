@@ -16,8 +16,8 @@
 
 namespace word_frequency {
 
-/// Registers "wf.reader", "wf.tokenizer", "wf.counter", "wf.merger" (once; later calls do
-/// nothing).
+/// Registers "wf.reader", "wf.tokenizer", "wf.counter", "wf.merger" (a registry that has them
+/// already is left as it is).
 void register_actors(troupe::actors::registry& r = troupe::actors::registry::global());
 
 /// The topics (bucket prefixes) that shard `shard` of `shards` subscribes to.
