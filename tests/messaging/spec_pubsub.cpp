@@ -417,6 +417,8 @@ TEST_SUITE("spec-pubsub") {
       CHECK(hellos == std::set<std::string>{"a-hello", "b-hello"});
       for (int i = 0; i < 4; ++i) REQUIRE(send_without_blocking(a, {"a", std::to_string(i)}));
       for (int i = 0; i < 4; ++i) REQUIRE(send_without_blocking(b, {"b", std::to_string(i)}));
+      // Fair-queuing is about what is queued: on the wire, wait until all eight have arrived.
+      REQUIRE(wait_until([&] { return xpub.queued() == 8; }));
       std::string sources;
       int next_a = 0, next_b = 0;
       for (int i = 0; i < 8; ++i) {

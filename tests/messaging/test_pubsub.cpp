@@ -279,6 +279,8 @@ TEST_SUITE("pubsub") {
           REQUIRE(send_without_blocking(*subs[i], {who, std::to_string(k), "tail"}));
         }
       }
+      // On the wire, wait until all eighteen have arrived (fair-queuing is about what is queued).
+      REQUIRE(wait_until([&] { return xpub.queued() == 18; }));
       std::string order;
       std::vector<std::string> seen;
       for (int n = 0; n < 18; ++n) {
