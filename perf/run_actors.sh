@@ -3,7 +3,7 @@
 # run, interleaved (troupe, CAF, troupe, CAF …; 5 recorded runs each after 1 warm-up), both
 # on the same number of worker threads (--threads, default 2: troupe's executor workers and
 # CAF's scheduler.max-threads): ping-pong, fan-out/fan-in over 100 workers, spawn of 100 k
-# actors (and idle actors per GiB), teardown of 10 k, Savina counting and thread ring.
+# actors (and idle actors per GiB), teardown of 100 k, Savina counting and thread ring.
 # Prints median, min, max, spread (max/min) and the ratio troupe/CAF, and writes JSON and
 # Markdown. About 5 minutes on 2 cores. Extra arguments go to actors_bench (e.g. --repeat 9,
 # --filter ping_pong, --scale 0.2, --threads 4; see --help).
