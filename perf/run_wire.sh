@@ -19,26 +19,4 @@
 #                          (same build type, RelWithDebInfo), e.g. when build/release is busy
 #   CMAKE_BUILD_PARALLEL_LEVEL  build jobs (cmake's own variable)
 set -eu
-
-root=$(cd "$(dirname "$0")/.." && pwd)
-out=${TROUPE_PERF_OUT:-$root/build/perf-results}
-cd "$root"
-
-if [ -n "${TROUPE_PERF_BUILD_DIR:-}" ]; then
-  cmake -S . -B "$TROUPE_PERF_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DTROUPE_BUILD_TESTS=OFF -DTROUPE_BUILD_SAMPLES=OFF
-  cmake --build "$TROUPE_PERF_BUILD_DIR" --target wire_bench
-  bench=$TROUPE_PERF_BUILD_DIR/perf/messaging/wire_bench
-else
-  cmake --preset release
-  cmake --build --preset release --target wire_bench
-  bench=$root/build/release/perf/messaging/wire_bench
-fi
-
-mkdir -p "$out"
-echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
-status=0
-"$bench" --json "$out/wire_bench.json" --markdown "$out/wire_bench.md" "$@" || status=$?
-echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "results: $out/wire_bench.json, $out/wire_bench.md"
-exit $status
+exec "$(dirname "$0")/run_bench.sh" wire_bench messaging "$@"
