@@ -432,17 +432,19 @@ nlohmann::json cell::counters() const {
   std::uint64_t in = 0, out = 0, queued = 0;
   nlohmann::json ports = nlohmann::json::object();
   nlohmann::json queues = nlohmann::json::object();
-  for (auto& p : inputs_) {
-    in += p->count();
-    queued += p->queued();
-    ports[p->name()] = p->count();
-    queues[p->name()] = p->queued();
+  for (auto& p : inputs_) {  // each counter read once, so "in" is the sum of the ports shown
+    const std::uint64_t n = p->count(), depth = p->queued();
+    in += n;
+    queued += depth;
+    ports[p->name()] = n;
+    queues[p->name()] = depth;
   }
   std::size_t held = 0;
   for (auto& p : outputs_) {
-    out += p->count();
+    const std::uint64_t n = p->count();
+    out += n;
     held += p->held();
-    ports[p->name()] = p->count();
+    ports[p->name()] = n;
   }
   const char* st = "built";
   switch (state()) {
