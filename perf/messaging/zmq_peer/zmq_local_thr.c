@@ -9,40 +9,28 @@
 
 #include "zmq_tool_args.h"
 
-#include <zmq.h>
-
 static const char* const usage = "usage: zmq_local_thr <bind-to> <message-size> <message-count>";
-
-static int fail(const char* what) {
-  printf("error in %s: %s\n", what, zmq_strerror(errno));
-  return 1;
-}
 
 int main(int argc, char* argv[]) {
   long size = 0, count = 0;
-  if (argc != 4) {
-    printf("%s\n", usage);
-    return 1;
-  }
-  if (!zmq_tool_number(usage, "message-size", argv[2], 0, ZMQ_TOOL_MAX_NUMBER, &size)) return 1;
-  if (!zmq_tool_number(usage, "message-count", argv[3], 1, ZMQ_TOOL_MAX_NUMBER, &count)) return 1;
+  if (!zmq_tool_args(argc, argv, usage, "message-count", &size, &count)) return 1;
 
   void* ctx = zmq_ctx_new();
-  if (!ctx) return fail("zmq_ctx_new");
+  if (!ctx) return zmq_tool_fail("zmq_ctx_new");
   void* s = zmq_socket(ctx, ZMQ_PULL);
-  if (!s) return fail("zmq_socket");
-  if (zmq_bind(s, argv[1]) != 0) return fail("zmq_bind");
+  if (!s) return zmq_tool_fail("zmq_socket");
+  if (zmq_bind(s, argv[1]) != 0) return zmq_tool_fail("zmq_bind");
 
   zmq_msg_t msg;
   zmq_msg_init(&msg);
-  if (zmq_msg_recv(&msg, s, 0) < 0) return fail("zmq_msg_recv");
+  if (zmq_msg_recv(&msg, s, 0) < 0) return zmq_tool_fail("zmq_msg_recv");
   if (zmq_msg_size(&msg) != (size_t)size) {
     printf("message of incorrect size received\n");
     return 1;
   }
   const double start = zmq_tool_now_us();
   for (long i = 0; i != count - 1; i++) {
-    if (zmq_msg_recv(&msg, s, 0) < 0) return fail("zmq_msg_recv");
+    if (zmq_msg_recv(&msg, s, 0) < 0) return zmq_tool_fail("zmq_msg_recv");
     if (zmq_msg_size(&msg) != (size_t)size) {
       printf("message of incorrect size received\n");
       return 1;
@@ -51,8 +39,8 @@ int main(int argc, char* argv[]) {
   double elapsed = zmq_tool_now_us() - start;
   if (elapsed <= 0) elapsed = 1;
   zmq_msg_close(&msg);
-  if (zmq_close(s) != 0) return fail("zmq_close");
-  if (zmq_ctx_term(ctx) != 0) return fail("zmq_ctx_term");
+  if (zmq_close(s) != 0) return zmq_tool_fail("zmq_close");
+  if (zmq_ctx_term(ctx) != 0) return zmq_tool_fail("zmq_ctx_term");
 
   const unsigned long throughput = (unsigned long)((double)count / elapsed * 1000000);
   const double megabits = (double)(throughput * (unsigned long)size * 8) / 1000000;

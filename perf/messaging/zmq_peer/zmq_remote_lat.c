@@ -15,33 +15,23 @@
 
 static const char* const usage = "usage: zmq_remote_lat <connect-to> <message-size> <roundtrip-count>";
 
-static int fail(const char* what) {
-  printf("error in %s: %s\n", what, zmq_strerror(errno));
-  return 1;
-}
-
 int main(int argc, char* argv[]) {
   long size = 0, count = 0;
-  if (argc != 4) {
-    printf("%s\n", usage);
-    return 1;
-  }
-  if (!zmq_tool_number(usage, "message-size", argv[2], 0, ZMQ_TOOL_MAX_NUMBER, &size)) return 1;
-  if (!zmq_tool_number(usage, "roundtrip-count", argv[3], 1, ZMQ_TOOL_MAX_NUMBER, &count)) return 1;
+  if (!zmq_tool_args(argc, argv, usage, "roundtrip-count", &size, &count)) return 1;
 
   void* ctx = zmq_ctx_new();
-  if (!ctx) return fail("zmq_ctx_new");
+  if (!ctx) return zmq_tool_fail("zmq_ctx_new");
   void* s = zmq_socket(ctx, ZMQ_REQ);
-  if (!s) return fail("zmq_socket");
-  if (zmq_connect(s, argv[1]) != 0) return fail("zmq_connect");
+  if (!s) return zmq_tool_fail("zmq_socket");
+  if (zmq_connect(s, argv[1]) != 0) return zmq_tool_fail("zmq_connect");
 
   zmq_msg_t msg;
-  if (zmq_msg_init_size(&msg, (size_t)size) != 0) return fail("zmq_msg_init_size");
+  if (zmq_msg_init_size(&msg, (size_t)size) != 0) return zmq_tool_fail("zmq_msg_init_size");
   if (size != 0) memset(zmq_msg_data(&msg), 0, (size_t)size);
   const double start = zmq_tool_now_us();
   for (long i = 0; i != count; i++) {
-    if (zmq_msg_send(&msg, s, 0) < 0) return fail("zmq_msg_send");
-    if (zmq_msg_recv(&msg, s, 0) < 0) return fail("zmq_msg_recv");
+    if (zmq_msg_send(&msg, s, 0) < 0) return zmq_tool_fail("zmq_msg_send");
+    if (zmq_msg_recv(&msg, s, 0) < 0) return zmq_tool_fail("zmq_msg_recv");
     if (zmq_msg_size(&msg) != (size_t)size) {
       printf("message of incorrect size received\n");
       return 1;
@@ -49,8 +39,8 @@ int main(int argc, char* argv[]) {
   }
   const double elapsed = zmq_tool_now_us() - start;
   zmq_msg_close(&msg);
-  if (zmq_close(s) != 0) return fail("zmq_close");
-  if (zmq_ctx_term(ctx) != 0) return fail("zmq_ctx_term");
+  if (zmq_close(s) != 0) return zmq_tool_fail("zmq_close");
+  if (zmq_ctx_term(ctx) != 0) return zmq_tool_fail("zmq_ctx_term");
 
   printf("message size: %d [B]\n", (int)size);
   printf("roundtrip count: %d\n", (int)count);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <zmq.h>
+
 #define ZMQ_TOOL_MAX_NUMBER 2147483647L
 
 /* Stores `text` in *out and returns 1 if it is a whole number in [minimum, maximum];
@@ -23,6 +25,24 @@ static inline int zmq_tool_number(const char* usage, const char* what, const cha
     return 0;
   }
   *out = v;
+  return 1;
+}
+
+/* The three arguments of the wire tools, `<endpoint> <message-size> <count_name>`: stores the
+ * two numbers and returns 1, or prints the usage line (and what is wrong) and returns 0. */
+static inline int zmq_tool_args(int argc, char* argv[], const char* usage, const char* count_name, long* size,
+                                long* count) {
+  if (argc != 4) {
+    printf("%s\n", usage);
+    return 0;
+  }
+  return zmq_tool_number(usage, "message-size", argv[2], 0, ZMQ_TOOL_MAX_NUMBER, size) &&
+         zmq_tool_number(usage, count_name, argv[3], 1, ZMQ_TOOL_MAX_NUMBER, count);
+}
+
+/* A failed libzmq call: prints which and why (as libzmq's tools do); the exit status. */
+static inline int zmq_tool_fail(const char* what) {
+  printf("error in %s: %s\n", what, zmq_strerror(errno));
   return 1;
 }
 
