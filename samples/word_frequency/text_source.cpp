@@ -1,9 +1,10 @@
 #include "text_source.hpp"
 
+#include "words.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -15,11 +16,6 @@ namespace word_frequency {
 namespace fs = std::filesystem;
 
 namespace {
-
-bool is_word_byte(char c) noexcept {
-  const auto u = static_cast<unsigned char>(c);
-  return std::isalnum(u) || u == '\'' || u >= 0x80;
-}
 
 /// Moves the tail of `chunk` after its last non-word byte into `carry` (the start of a word
 /// that may continue in the next read).

@@ -11,15 +11,18 @@ namespace word_frequency {
 /// Calls fn(std::string_view word) for every word of `text`: a maximal run of ASCII letters,
 /// digits, apostrophes and non-ASCII bytes (so UTF-8 words stay whole), ASCII letters
 /// lowercased. `scratch` is reused between calls (no allocation in the steady state).
+/// A byte that belongs to a word (see for_each_word).
+inline bool is_word_byte(char c) noexcept {
+  const auto u = static_cast<unsigned char>(c);
+  return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || u == '\'' || u >= 0x80;
+}
+
 template <class Fn>
 void for_each_word(std::string_view text, std::string& scratch, Fn&& fn) {
   scratch.clear();
   for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || u == '\'' || u >= 0x80) {
-      scratch += c;
-    } else if (u >= 'A' && u <= 'Z') {
-      scratch += static_cast<char>(u - 'A' + 'a');
+    if (is_word_byte(c)) {
+      scratch += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
     } else if (!scratch.empty()) {
       fn(std::string_view(scratch));
       scratch.clear();
