@@ -366,68 +366,6 @@ private:
 };
 
 // ---------------------------------------------------------------------------------------
-// Monitor events.
-
-/// A monitor on a troupe socket: events are read from an inproc PAIR.
-class event_watch {
-public:
-  event_watch(msg::context& ctx, msg::socket& watched, int mask = msg::monitor_event::all)
-      : watched_(&watched), pair_(ctx, msg::socket_type::pair) {
-    const std::string ep = fresh_endpoint("inproc");
-    watched.monitor(ep, mask);
-    pair_.connect(ep);
-  }
-
-  /// The next event, if one comes within `bound`.
-  std::optional<msg::monitor_record> next(std::chrono::milliseconds bound = eventually) {
-    msg::multipart parts;
-    const bool got = wait_until(
-        [&] {
-          if (watched_ && !watched_->closed()) watched_->readable();  // let it take its mailbox
-          return pair_.recv(parts, msg::flags::dontwait);
-        },
-        bound);
-    if (!got) return std::nullopt;
-    REQUIRE(parts.size() == 2);
-    auto rec = msg::parse_monitor_event(parts[0], parts[1]);
-    REQUIRE(rec.has_value());
-    seen_.push_back(rec->event);
-    return rec;
-  }
-
-  /// Waits for an event of type `event` (others are recorded and skipped).
-  std::optional<msg::monitor_record> wait_for(int event, std::chrono::milliseconds bound = eventually) {
-    const auto deadline = steady::now() + bound;
-    for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
-      if (left.count() <= 0) return std::nullopt;
-      auto rec = next(left);
-      if (!rec) return std::nullopt;
-      if (rec->event == event) return rec;
-    }
-  }
-
-  /// Reads whatever is queued now; returns how many events of type `event` were seen so far.
-  std::size_t count(int event) {
-    while (next(std::chrono::milliseconds(0))) {
-    }
-    return static_cast<std::size_t>(std::count(seen_.begin(), seen_.end(), event));
-  }
-
-  /// Names of every event seen so far, for messages.
-  std::string seen() const {
-    std::string out;
-    for (int e : seen_) out += std::string(out.empty() ? "" : " ") + msg::monitor_event_name(e);
-    return out;
-  }
-
-private:
-  msg::socket* watched_;
-  msg::socket pair_;
-  std::vector<int> seen_;
-};
-
-// ---------------------------------------------------------------------------------------
 // Raw ZMTP, for peers that misbehave on purpose.
 
 /// A ZMTP 3.1 NULL greeting, as libzmq sends it.

@@ -287,13 +287,15 @@ TEST_SUITE("spec-pipeline") {
 
   TEST_CASE("PULL: 'SHALL create this queue when a peer connects to it. If this peer disconnects the PULL "
             "socket SHALL destroy its queue and SHALL discard any messages it contains'") {
-    // A peer that closes with LINGER 0 disconnects at once: what it queued is discarded. (A peer
-    // closing with linger has not disconnected until what it queued was delivered, as in
-    // libzmq; design.md: "close with linger delivers all that was queued".)
+    // A peer that closes with LINGER 0 drops its connection: what the PULL holds of it is
+    // discarded. (A peer closing with linger ends its connection in order once what it queued
+    // was delivered, and those messages stay readable, as in libzmq; design.md: "close with
+    // linger delivers all that was queued". docs/transports/tcp.md: how a connection ends.)
     FOR_EACH_TRANSPORT(t) {
       msg::context ctx;
       msg::socket pull(ctx, socket_type::pull);
       const std::string ep = bind_somewhere(pull, t);
+      event_watch events(ctx, pull, msg::monitor_event::disconnected);
       {
         msg::socket gone(ctx, socket_type::push);
         gone.set(option::linger, 0);
@@ -302,6 +304,7 @@ TEST_SUITE("spec-pipeline") {
         CHECK(recv_msg(pull) == parts{"first"});  // the queue exists and delivers
         for (int i = 0; i < 3; ++i) send_parts(gone, {"unread-" + std::to_string(i)});
       }
+      REQUIRE(events.wait_for(msg::monitor_event::disconnected));  // over the wire it is seen later
       msg::socket next(ctx, socket_type::push);
       next.connect(ep);
       send_parts(next, {"marker"});

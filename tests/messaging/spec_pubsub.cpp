@@ -556,10 +556,12 @@ TEST_SUITE("spec-pubsub") {
       sub.set(option::subscribe, "m");
       sub.set(option::subscribe, "sync");
       const std::string ep = bind_somewhere(sub, t);
+      event_watch events(ctx, sub, msg::monitor_event::disconnected);
       pub.connect(ep);
       CHECK(await_subscription(pub, sub, "sync").empty());  // a queue exists for it
       for (int i = 0; i < 3; ++i) REQUIRE(send_without_blocking(pub, {"m-old-" + std::to_string(i)}));
       pub.disconnect(ep);  // three messages unread
+      REQUIRE(events.wait_for(msg::monitor_event::disconnected));  // over the wire it is seen later
       pub.connect(ep);     // a new connection, a new queue
       const std::vector<parts> before = await_subscription(pub, sub, "sync");
       CHECK_MESSAGE(before.empty(), "messages of the old queue were delivered");
@@ -707,11 +709,13 @@ TEST_SUITE("spec-pubsub") {
       msg::socket xsub(ctx, socket_type::xsub), xpub(ctx, socket_type::xpub);
       xpub.set(option::linger, 0);
       const std::string ep = bind_somewhere(xsub, t);
+      event_watch events(ctx, xsub, msg::monitor_event::disconnected);
       xpub.connect(ep);
       REQUIRE(send_without_blocking(xsub, {sub_cmd("m")}));
       CHECK(recv_msg(xpub) == parts{sub_cmd("m")});  // a queue exists for it
       for (int i = 0; i < 3; ++i) REQUIRE(send_without_blocking(xpub, {"m-old-" + std::to_string(i)}));
       xpub.disconnect(ep);  // three messages unread
+      REQUIRE(events.wait_for(msg::monitor_event::disconnected));  // over the wire it is seen later
       xpub.connect(ep);     // a new connection, a new queue: the XSUB subscribes on it again
       parts up;
       do {

@@ -7,11 +7,13 @@
 #include "../framework/support.hpp"
 
 #include <troupe/messaging/context.hpp>
+#include <troupe/messaging/monitor.hpp>
 #include <troupe/messaging/socket.hpp>
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <optional>
 #include <atomic>
 #include <cstdlib>
 #include <string>
@@ -21,14 +23,13 @@ namespace troupe_test {
 
 namespace msg = troupe::messaging;
 
-/// Transports every spec test runs over: inproc, or the comma-separated list in the environment
-/// variable TROUPE_TEST_TRANSPORTS (e.g. "inproc,tcp,ipc"). tcp and ipc become the default once
-/// every spec test passes over them (issue #4; docs/transports/tcp-ipc.md lists what does not).
+/// Transports every spec test runs over: inproc, tcp and ipc, or the comma-separated list in the
+/// environment variable TROUPE_TEST_TRANSPORTS (e.g. "inproc" for a quick run).
 inline const std::vector<std::string>& transports() {
   static const std::vector<std::string> all = [] {
     std::vector<std::string> v;
     const char* env = std::getenv("TROUPE_TEST_TRANSPORTS");
-    std::string list = env && *env ? env : "inproc";
+    std::string list = env && *env ? env : "inproc,tcp,ipc";
     for (std::size_t at = 0; at <= list.size();) {
       const std::size_t comma = std::min(list.find(',', at), list.size());
       if (comma > at) v.push_back(list.substr(at, comma - at));
@@ -91,6 +92,65 @@ inline bool nothing_pending(msg::socket& s) {
   msg::message m;
   return !s.recv(m, msg::flags::dontwait);
 }
+
+/// A monitor on a troupe socket: events are read from an inproc PAIR.
+class event_watch {
+public:
+  event_watch(msg::context& ctx, msg::socket& watched, int mask = msg::monitor_event::all)
+      : watched_(&watched), pair_(ctx, msg::socket_type::pair) {
+    const std::string ep = fresh_endpoint("inproc");
+    watched.monitor(ep, mask);
+    pair_.connect(ep);
+  }
+
+  /// The next event, if one comes within `bound`.
+  std::optional<msg::monitor_record> next(std::chrono::milliseconds bound = eventually) {
+    msg::multipart parts;
+    const bool got = wait_until(
+        [&] {
+          if (watched_ && !watched_->closed()) watched_->readable();  // let it take its mailbox
+          return pair_.recv(parts, msg::flags::dontwait);
+        },
+        bound);
+    if (!got) return std::nullopt;
+    REQUIRE(parts.size() == 2);
+    auto rec = msg::parse_monitor_event(parts[0], parts[1]);
+    REQUIRE(rec.has_value());
+    seen_.push_back(rec->event);
+    return rec;
+  }
+
+  /// Waits for an event of type `event` (others are recorded and skipped).
+  std::optional<msg::monitor_record> wait_for(int event, std::chrono::milliseconds bound = eventually) {
+    const auto deadline = steady::now() + bound;
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
+      if (left.count() <= 0) return std::nullopt;
+      auto rec = next(left);
+      if (!rec) return std::nullopt;
+      if (rec->event == event) return rec;
+    }
+  }
+
+  /// Reads whatever is queued now; returns how many events of type `event` were seen so far.
+  std::size_t count(int event) {
+    while (next(std::chrono::milliseconds(0))) {
+    }
+    return static_cast<std::size_t>(std::count(seen_.begin(), seen_.end(), event));
+  }
+
+  /// Names of every event seen so far, for messages.
+  std::string seen() const {
+    std::string out;
+    for (int e : seen_) out += std::string(out.empty() ? "" : " ") + msg::monitor_event_name(e);
+    return out;
+  }
+
+private:
+  msg::socket* watched_;
+  msg::socket pair_;
+  std::vector<int> seen_;
+};
 
 }  // namespace troupe_test
 

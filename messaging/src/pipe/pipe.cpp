@@ -205,6 +205,10 @@ read_result pipe_end::read(message& out, bool may_sleep) noexcept {
   auto& d = pipe_->dir_[1 - side_];
   if (!read_active) return read_result::empty;
   if (d.conflate.load(std::memory_order_acquire)) return read_conflated(out, may_sleep);
+  // A writer that closed with discard took back everything, visible or not (RFC 28-31: a
+  // disconnected peer's queue is destroyed). A part inside a multipart message is still read:
+  // the message was begun, and half of it is never delivered.
+  if (d.discard.load(std::memory_order_acquire) && !in_multipart_in_) return read_result::ended;
   if (!d.queue.read(out, may_sleep)) {
     if (!d.writer_closed.load(std::memory_order_acquire)) {
       if (may_sleep) read_active = false;
@@ -263,6 +267,10 @@ bool pipe_end::ended() noexcept {
     return d.writer_closed.load(std::memory_order_acquire) && !conflated_readable();
   return d.writer_closed.load(std::memory_order_acquire) &&
          (d.discard.load(std::memory_order_acquire) || !d.queue.check_read());
+}
+
+bool pipe_end::peer_discarded() const noexcept {
+  return pipe_->dir_[1 - side_].discard.load(std::memory_order_acquire);
 }
 
 bool pipe_end::has_unread() noexcept {

@@ -74,6 +74,8 @@ public:
   /// Detaches this end. With `discard`, the peer drops what it has not read yet.
   void close(bool discard) noexcept;
   bool peer_closed() const noexcept { return peer_closed_flag().load(std::memory_order_acquire); }
+  /// The peer closed with discard: nothing more of what it wrote is delivered.
+  bool peer_discarded() const noexcept;
   bool closed() const noexcept { return closed_flag().load(std::memory_order_acquire); }
 
   pipe_end& peer() noexcept;

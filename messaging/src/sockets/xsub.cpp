@@ -59,6 +59,13 @@ void xsub_socket::hand_over(pipe_end& p) noexcept {
 
 void xsub_socket::xpipe_terminated(pipe_end& p) {
   // A pipe ends only after its last whole message was read, so no message is cut short here.
+  // A message has_in() took from a queue that was then destroyed (the peer's connection broke)
+  // goes with that queue.
+  if (prefetched_ && prefetched_from_ == &p && p.peer_discarded()) {
+    next_.clear();
+    prefetched_ = false;
+  }
+  if (prefetched_from_ == &p) prefetched_from_ = nullptr;
   fq_.terminated(p);
   dist_.terminated(p);
 }
@@ -85,7 +92,7 @@ op_result xsub_socket::xrecv(message& m) {
 bool xsub_socket::xhas_in() {
   if (more_in_ || prefetched_) return true;
   for (;;) {
-    if (fq_.recv(next_) != op_result::done) return false;
+    if (fq_.recv(next_, &prefetched_from_) != op_result::done) return false;
     if (wanted(next_)) {
       prefetched_ = true;
       return true;

@@ -62,6 +62,7 @@ private:
   bool more_out_ = false;   // inside a message being sent
   bool dropping_ = false;   // dropping the rest of a message being sent
   bool prefetched_ = false; // has_in() read the next wanted message into `next_`
+  pipe_end* prefetched_from_ = nullptr;  // the pipe `next_` came from
   fq fq_;
   dist dist_;
   trie subscriptions_;

@@ -73,38 +73,51 @@ pipe_end* stream_session::attach(stream_engine& e, std::string peer_identity) no
   return end_;
 }
 
-void stream_session::detach(bool out_mid_message, bool socket_let_go) noexcept {
+void stream_session::detach(bool out_mid_message, bool socket_let_go, bool peer_lost) noexcept {
   framework::ref_ptr<stream_engine> gone;
-  std::lock_guard lock(mutex_);
-  gone = std::move(engine_);
-  if (!end_) return;
-  end_->rollback();  // half a message from the peer is never delivered
-  if (!persistent_ || socket_let_go) {
-    // What we received stays readable; what the socket queued for this peer dies with the
-    // pipe (RFC 28/30: a disconnected peer's queue is destroyed).
-    end_->close(false);
-    end_ = nullptr;
-    pipe_.reset();
-    got_.clear();
-    return;
-  }
-  if (out_mid_message) {
-    // The rest of a message the peer got only part of: whole or not at all (a pipe publishes
-    // whole messages, so the rest is there).
-    message m;
-    while (end_->read(m) == read_result::part && m.more()) m.clear();
-  }
-  // The peer is gone, and with it its subscriptions (RFC 29): the publisher hears CANCELs in
-  // order with everything else the peer sent. Written past the HWM, as subscriptions are.
-  for (const std::string& t : got_) {
-    try {
-      end_->write(make_subscription(false, t));
-    } catch (...) {
-      break;
+  pipe_end* fresh = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    gone = std::move(engine_);
+    if (!end_) return;
+    end_->rollback();  // half a message from the peer is never delivered
+    if (!persistent_ || socket_let_go || peer_lost) {
+      // The pipe ends with the connection. What the socket queued for this peer dies with it;
+      // what the peer sent stays readable after an orderly end (it finished sending: its
+      // LINGER promised those messages), and is destroyed with the queue when the connection
+      // broke (RFC 28/30: a disconnected peer's queue is destroyed and its messages discarded).
+      end_->close(peer_lost);
+      end_ = nullptr;
+      pipe_.reset();
+      got_.clear();
+      if (!persistent_ || socket_let_go) return;
+      // A connecter keeps a queue while it reconnects (RFC 28-31): a new, empty one. The
+      // socket re-sends its subscriptions into it (hand_over), so ours start from nothing.
+      sent_.clear();
+      if (!make_pipe_locked()) return;  // out of memory: the next connection makes one
+      fresh = &pipe_->b();
+    } else {
+      if (out_mid_message) {
+        // The rest of a message the peer got only part of: whole or not at all (a pipe
+        // publishes whole messages, so the rest is there).
+        message m;
+        while (end_->read(m) == read_result::part && m.more()) m.clear();
+      }
+      // The peer is gone, and with it its subscriptions (RFC 29): the publisher hears CANCELs
+      // in order with everything else the peer sent. Written past the HWM, as subscriptions are.
+      for (const std::string& t : got_) {
+        try {
+          end_->write(make_subscription(false, t));
+        } catch (...) {
+          break;
+        }
+      }
+      got_.clear();
+      end_->flush();
+      return;
     }
   }
-  got_.clear();
-  end_->flush();
+  sock_->hand_over(*fresh);  // outside the lock, as in attach()
 }
 
 void stream_session::sent_subscription(bool subscribe, std::string_view topic) noexcept {

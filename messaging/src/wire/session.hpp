@@ -45,10 +45,14 @@ public:
   /// and then handed to the socket), or nullptr if it could not be made.
   pipe_end* attach(stream_engine& e, std::string peer_identity) noexcept;
   /// The connection is gone. An unfinished inbound message is taken back (the receiver never
-  /// sees half a message); a persistent pipe drops the rest of an outbound message the engine
-  /// had begun (`out_mid_message`) and withdraws the lost peer's subscriptions from a
-  /// publisher; any other pipe is closed. `socket_let_go`: the socket closed its end.
-  void detach(bool out_mid_message, bool socket_let_go) noexcept;
+  /// sees half a message). `peer_lost`: the connection broke (reset, error, protocol error,
+  /// silence) rather than ending in order: the pipe is closed with what the peer sent and the
+  /// socket has not read (discarded) and what was queued for it; a persistent session starts a
+  /// new, empty pipe. Otherwise a persistent pipe drops the rest of an outbound message the
+  /// engine had begun (`out_mid_message`) and withdraws the lost peer's subscriptions from a
+  /// publisher; any other pipe is closed, what the peer sent staying readable.
+  /// `socket_let_go`: the socket closed its end.
+  void detach(bool out_mid_message, bool socket_let_go, bool peer_lost) noexcept;
 
   /// Subscriber side: a (un)subscription the engine sent upstream; the set is re-sent to each
   /// new connection (libzmq's "hiccup", without waiting for the socket's user).

@@ -132,7 +132,7 @@ void stream_engine::run_once() noexcept {
 
 void stream_engine::run_rounds() {
   if (abort_requested_.load(std::memory_order_acquire)) {
-    close("linger expired: what was still queued is dropped", 0);
+    close("linger expired: what was still queued is dropped", 0, ending::dropped);
     return;
   }
   if (!lingering_ && shutdown_requested_.load(std::memory_order_acquire)) {
@@ -162,8 +162,9 @@ void stream_engine::run_rounds() {
     more = progress_ != before || (in_end_ - in_begin_) != in_before;
   }
   if (let_go_ && out_.empty()) {
-    // The socket closed its end and all it left has been written (linger done).
-    close("socket closed", 0);
+    // The socket closed its end and all it left has been written (linger done). With LINGER 0
+    // it dropped the rest: the peer must not take what did go out as an orderly end.
+    close("socket closed", 0, opts_.linger == 0 ? ending::dropped : ending::ours);
     return;
   }
   if (more) watch_.notify(framework::io_events::wakeup);  // more to do: let others run first
@@ -173,7 +174,7 @@ void stream_engine::begin_linger() noexcept {
   lingering_ = true;
   // Nothing can be queued for a connection whose pipe does not exist yet.
   if (opts_.linger == 0 || (!end_ && !session_->persistent())) {
-    close("socket closed", 0);
+    close("socket closed", 0, opts_.linger == 0 ? ending::dropped : ending::ours);
     return;
   }
   // Otherwise go on until the pipe ends (the socket closes its end after letting go of us).
@@ -181,7 +182,7 @@ void stream_engine::begin_linger() noexcept {
     try {
       linger_timer_ = start_timer(std::chrono::milliseconds(opts_.linger), false);
     } catch (...) {
-      close("socket closed (no timer for LINGER)", 0);
+      close("socket closed (no timer for LINGER)", 0, ending::dropped);
       return;
     }
     linger_deadline_ = framework::clock::now() + std::chrono::milliseconds(opts_.linger);
@@ -203,7 +204,7 @@ bool stream_engine::read_socket() {
         return phase_ != phase::closed;
       }
       if (n == 0) {
-        close("peer closed the connection", monitor_event::disconnected);
+        close("peer closed the connection inside a frame", monitor_event::disconnected);
         return false;
       }
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
@@ -223,8 +224,7 @@ bool stream_engine::read_socket() {
     return true;
   }
   if (n == 0) {
-    close(phase_ == phase::active ? "peer closed the connection" : "peer closed the connection during the handshake",
-          phase_ == phase::active ? monitor_event::disconnected : monitor_event::handshake_failed_no_detail);
+    close_at_end_of_stream();
     return false;
   }
   if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
@@ -492,7 +492,7 @@ bool stream_engine::write_socket() {
 void stream_engine::tick() {
   const auto now = framework::clock::now();
   if (lingering_ && opts_.linger > 0 && now >= linger_deadline_) {
-    close("linger expired: what was still queued is dropped", 0);
+    close("linger expired: what was still queued is dropped", 0, ending::dropped);
     return;
   }
   if (phase_ != phase::active) {
@@ -516,7 +516,35 @@ void stream_engine::tick() {
   }
 }
 
-void stream_engine::close(std::string_view reason, int event) noexcept {
+void stream_engine::close_at_end_of_stream() noexcept {
+  if (phase_ != phase::active) {
+    close("peer closed the connection during the handshake", monitor_event::handshake_failed_no_detail);
+  } else if (!decoder_.between_frames() || in_more_) {
+    close("peer closed the connection inside a message", monitor_event::disconnected);
+  } else {
+    close("peer closed the connection", monitor_event::disconnected, ending::peer_done);
+  }
+}
+
+void stream_engine::break_connection() noexcept {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
+  if (addr.ss_family == AF_UNIX) {
+    // What was written so far may end between frames. One more byte begins a frame (the flags
+    // of a short one) that never ends. Only when nothing is pending: bytes appended to a frame
+    // cut short could complete it with garbage instead.
+    if (out_.empty()) {
+      const std::byte begin_frame{0};
+      [[maybe_unused]] const ssize_t n = ::send(fd_, &begin_frame, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    return;
+  }
+  const ::linger reset{1, 0};  // close() then sends RST, not FIN
+  ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+}
+
+void stream_engine::close(std::string_view reason, int event, ending how) noexcept {
   if (phase_ == phase::closed) return;
   const bool was_active = phase_ == phase::active;
   phase_ = phase::closed;
@@ -529,21 +557,36 @@ void stream_engine::close(std::string_view reason, int event) noexcept {
   } catch (...) {
     framework::log(level, reason);  // no memory for the endpoint's name: the reason alone
   }
-  if (event != 0) {
-    // As libzmq: the reason (a failed handshake), then DISCONNECTED with the descriptor. Our
-    // own side closing (close, disconnect, unbind) reports nothing here.
-    if (event != monitor_event::disconnected) sock_.emit_event(event, 0, endpoint_);
-    sock_.emit_event(monitor_event::disconnected, fd_, endpoint_);
-  }
   watch_.stop();  // not remove(): pipe events and timers may still call watch_.notify()
-  if (fd_ >= 0) ::close(fd_);
+  const int fd = fd_;
+  if (fd_ >= 0) {
+    if (how == ending::dropped && was_active) {
+      break_connection();
+    } else if (how == ending::ours) {
+      // Unread input makes the kernel reset the connection instead of ending it in order (tcp):
+      // read it away first, so that the peer keeps what we sent (bounded: a peer that keeps
+      // sending gets its reset).
+      std::byte sink[4096];
+      for (int i = 0; i < 16 && ::recv(fd_, sink, sizeof sink, MSG_DONTWAIT) > 0; ++i) {
+      }
+    }
+    ::close(fd_);
+  }
   fd_ = -1;
   handshake_timer_.cancel();
   heartbeat_timer_.cancel();
   linger_timer_.cancel();
   if (end_) {
-    session_->detach(out_more_, let_go_);
+    // Before the monitor hears of it: once DISCONNECTED is seen, the socket's queue for this
+    // peer is already settled (destroyed, or left readable after an orderly end).
+    session_->detach(out_more_, let_go_, how == ending::broken);
     end_ = nullptr;
+  }
+  if (event != 0) {
+    // As libzmq: the reason (a failed handshake), then DISCONNECTED with the descriptor. Our
+    // own side closing (close, disconnect, unbind) reports nothing here.
+    if (event != monitor_event::disconnected) sock_.emit_event(event, 0, endpoint_);
+    sock_.emit_event(monitor_event::disconnected, fd, endpoint_);
   }
   held_.clear();
   have_held_ = false;

@@ -71,9 +71,22 @@ private:
   bool write_socket();
   void become_active(std::string peer_identity);
   void begin_linger() noexcept;
+  /// How a connection ends: decides what the peer sees and what becomes of the messages it
+  /// sent that the socket has not read yet.
+  enum class ending {
+    broken,     // reset, error, protocol violation, silence: the peer's queue is destroyed
+    peer_done,  // the peer ended its stream between whole messages: what it sent stays readable
+    ours,       // our socket let go and what it left is written: an orderly end (FIN)
+    dropped,    // our socket dropped it (LINGER 0 or expired): the peer must see it broken
+  };
   /// `monitor_event` 0: our own side closed (no event). Any other is followed by DISCONNECTED,
   /// as libzmq does. Never throws, whatever memory is left.
-  void close(std::string_view reason, int monitor_event) noexcept;
+  void close(std::string_view reason, int monitor_event, ending how = ending::broken) noexcept;
+  /// The peer closed its stream: an orderly end if it stopped between whole messages.
+  void close_at_end_of_stream() noexcept;
+  /// Makes the peer see a broken connection rather than an orderly end: a reset over tcp; over
+  /// ipc, which has none, a stream that ends inside a frame.
+  void break_connection() noexcept;
   void tick();
   framework::timer start_timer(std::chrono::milliseconds after, bool periodic);
 

@@ -86,6 +86,8 @@ public:
   status body_written(std::size_t n) noexcept;
 
   const std::string& error() const noexcept { return error_; }
+  /// No frame begun: the input so far ended exactly after a whole frame (or none came).
+  bool between_frames() const noexcept { return state_ == state::flags; }
   /// Bytes held for the frame being decoded (for memory accounting in tests).
   std::size_t buffered() const noexcept {
     const bool whole = state_ == state::body && body_size_ > message::inline_capacity && body_size_ <= whole_body_max;
