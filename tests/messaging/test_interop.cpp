@@ -223,6 +223,11 @@ void run_restart(const restart_row& row) {
       theirs.reset();
       REQUIRE_MESSAGE(events.wait_for(msg::monitor_event::disconnected).has_value(),
                       "troupe did not notice that the peer died; events: " << events.seen());
+      // Probes the dead peer sent before it died may still be queued (a killed process's
+      // connection ends in order): read them now, or one would pass for the new peer's below.
+      if (!we_send)
+        while (ours.recv(std::chrono::milliseconds(0))) {
+        }
 
       zmq_peer second;
       libzmq_end again(second, row.theirs);
