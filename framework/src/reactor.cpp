@@ -27,7 +27,7 @@ io_events from_epoll(std::uint32_t bits) noexcept {
   io_events ev = io_events::none;
   if (bits & (EPOLLIN | EPOLLRDHUP | EPOLLPRI)) ev = ev | io_events::readable;
   if (bits & EPOLLOUT) ev = ev | io_events::writable;
-  if (bits & (EPOLLERR | EPOLLHUP)) ev = ev | io_events::closed;
+  if (bits & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) ev = ev | io_events::closed;
   return ev;
 }
 

@@ -22,7 +22,8 @@ enum class io_events : std::uint32_t {
   none = 0,
   readable = 1,
   writable = 2,
-  /// Error or hang-up on the descriptor (always reported, never needs asking for).
+  /// Error or hang-up on the descriptor, including a socket peer that shut down its sending
+  /// side (always reported, never needs asking for; readable is reported with a hang-up too).
   closed = 4,
   /// Not from the descriptor: someone called notify(wakeup) to run the handler (used to
   /// funnel other events of a connection into the one strand that handles its descriptor).
