@@ -104,8 +104,19 @@ void stream_engine::abort() noexcept {
   watch_.notify(framework::io_events::wakeup);
 }
 
-void stream_engine::on_pipe_event(pipe_end&, pipe_event) noexcept {
+void stream_engine::on_pipe_event(pipe_end&, pipe_event ev) noexcept {
   wake_pending_.store(true, std::memory_order_release);
+  // The socket queued messages for an idle engine. After a pause (a request, a reply, a
+  // message now and then) the sending thread writes them itself: waking a worker to do it
+  // costs more than the write (a futex and a context switch per message, on the latency
+  // path). In a stream the engine wrote moments ago: a worker takes the run, so the sender
+  // goes on queuing meanwhile and the engine writes many messages per syscall.
+  if (ev == pipe_event::readable && framework::clock::now().time_since_epoch().count() -
+                                            last_write_.load(std::memory_order_relaxed) >=
+                                        std::chrono::duration_cast<framework::clock::duration>(inline_send_after).count()) {
+    watch_.run_or_notify(framework::io_events::wakeup);
+    return;
+  }
   watch_.notify(framework::io_events::wakeup);
 }
 
@@ -492,7 +503,10 @@ void stream_engine::queue_frame(message&& m) { out_.add_frame(std::move(m)); }
 
 bool stream_engine::write_socket() {
   const write_queue::result r = out_.write_to(fd_);
-  if (r.bytes) ++progress_;
+  if (r.bytes) {
+    ++progress_;
+    last_write_.store(framework::clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+  }
   if (r.what == write_queue::status::failed) {
     close(std::string("write failed: ") + std::strerror(r.error), monitor_event::disconnected);
     return false;

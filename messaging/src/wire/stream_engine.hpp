@@ -97,6 +97,10 @@ private:
   std::uint64_t progress_ = 0;  // bumped per read, write and message pulled: run_once's rounds
   std::atomic<bool> started_{false};  // start() has set watch_ and the timers
   std::atomic<bool> wake_pending_{false};
+  // When bytes were last written (clock ticks): read by on_pipe_event() on the socket's
+  // thread to choose between writing there and waking a worker.
+  std::atomic<framework::clock::rep> last_write_{0};
+  static constexpr std::chrono::microseconds inline_send_after{20};
   std::atomic<bool> tick_pending_{false};
   std::atomic<bool> shutdown_requested_{false};
   std::atomic<bool> abort_requested_{false};

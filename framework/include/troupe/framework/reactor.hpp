@@ -69,6 +69,12 @@ public:
   /// stopped early, before EAGAIN, to let others run).
   void notify(io_events ev) noexcept;
 
+  /// As notify(), but for an io_dispatch::reactor_thread watch whose handler is idle, called
+  /// from a thread that runs no strand or fiber (an application thread): the handler runs
+  /// right here, before this returns, instead of waking a worker for it. A re-run it asks for,
+  /// or a call from inside a strand, goes through the executor as notify() does.
+  void run_or_notify(io_events ev) noexcept;
+
   /// Stops watching. After remove() returns no new handler call starts; a call already running
   /// on another thread is waited for (a call from inside the handler itself does not wait).
   /// So two handlers must never remove each other's watch at the same time: each would wait
