@@ -1,5 +1,7 @@
 #include "reactor_core.hpp"
 
+#include "current.hpp"
+
 #include <troupe/framework/executor.hpp>
 #include <troupe/framework/log.hpp>
 
@@ -27,7 +29,7 @@ io_events from_epoll(std::uint32_t bits) noexcept {
   io_events ev = io_events::none;
   if (bits & (EPOLLIN | EPOLLRDHUP | EPOLLPRI)) ev = ev | io_events::readable;
   if (bits & EPOLLOUT) ev = ev | io_events::writable;
-  if (bits & (EPOLLERR | EPOLLHUP)) ev = ev | io_events::closed;
+  if (bits & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) ev = ev | io_events::closed;
   return ev;
 }
 
@@ -43,6 +45,14 @@ io_watch::io_watch(reactor_core& core, int fd, io_events, io_handler handler, io
     : strand(core.exec()), core_(&core), fd_(fd), handler_(std::move(handler)), dispatch_(dispatch) {}
 
 void io_watch::modify(io_events interest) { core_->modify_watch(*this, interest); }
+
+void io_watch::run_or_notify(io_events ev) noexcept {
+  ready_.fetch_or(static_cast<std::uint32_t>(ev), std::memory_order_acq_rel);
+  // Inside a strand (a fiber, an actor, another handler) running here would nest two strands'
+  // runs on one thread: that caller goes through the executor.
+  if (dispatch_ == io_dispatch::reactor_thread && !current_strand() && !current_fiber()) run_here_or_schedule();
+  else schedule();
+}
 
 void io_watch::remove() noexcept {
   if (removed_.exchange(true, std::memory_order_seq_cst)) return;
@@ -239,6 +249,9 @@ void io_watch_handle::modify(io_events interest) {
 }
 void io_watch_handle::notify(io_events ev) noexcept {
   if (w_) w_->notify(ev);
+}
+void io_watch_handle::run_or_notify(io_events ev) noexcept {
+  if (w_) w_->run_or_notify(ev);
 }
 void io_watch_handle::stop() noexcept {
   if (w_) w_->remove();

@@ -35,6 +35,9 @@ public:
     ready_.fetch_or(static_cast<std::uint32_t>(ev), std::memory_order_acq_rel);
     schedule();
   }
+  /// Any thread: run the handler here if this is a reactor_thread watch, it is idle and the
+  /// caller runs no strand; otherwise as notify().
+  void run_or_notify(io_events ev) noexcept;
   void remove() noexcept;
   int fd() const noexcept { return fd_; }
   /// Called with the core's mutex held, when the core stops: no more handler calls.

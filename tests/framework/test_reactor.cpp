@@ -381,6 +381,85 @@ TEST_CASE("hang-up and errors are reported as closed without being asked for") {
   ex.wait_idle();
 }
 
+TEST_CASE("a socket peer that shuts down its sending side is reported as closed") {
+  executor ex(executor_options{.concurrency = 2});
+  reactor io(ex);
+  int sv[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0);
+  unique_fd a(sv[0]), b(sv[1]);
+  fd_stats st;
+  auto h = io.watch(a.get(), io_events::readable, recording_handler(st));
+  REQUIRE(::shutdown(b.get(), SHUT_WR) == 0);  // b stays open: only its sending side ends
+  CHECK(wait_until([&] { return st.saw(io_events::closed); }));
+  CHECK(st.saw(io_events::readable));  // the end of stream is read with recv() == 0
+  h.remove();
+  io.stop();
+  ex.wait_idle();
+}
+
+TEST_CASE("run_or_notify runs an idle reactor_thread handler on the calling thread - elsewhere through the executor") {
+  executor ex(executor_options{.concurrency = 2});
+  reactor io(ex);
+  auto fd = make_eventfd();  // never written
+  std::atomic<int> calls{0};
+  std::atomic<bool> ran_here{false};
+  const auto caller = std::this_thread::get_id();
+  auto h = io.watch(
+      fd.get(), io_events::readable,
+      [&](io_events ev) {
+        if (any(ev & io_events::wakeup) && std::this_thread::get_id() == caller) ran_here = true;
+        calls.fetch_add(1);
+      },
+      io_dispatch::reactor_thread);
+  h.run_or_notify(io_events::wakeup);
+  CHECK(ran_here.load());  // before run_or_notify returned, on this thread
+  CHECK(calls.load() == 1);
+
+  SUBCASE("a watch dispatched on the executor is only notified") {
+    auto fd2 = make_eventfd();
+    std::atomic<int> calls2{0};
+    std::atomic<bool> on_caller{false};
+    auto h2 = io.watch(fd2.get(), io_events::readable, [&](io_events) {
+      if (std::this_thread::get_id() == caller) on_caller = true;
+      calls2.fetch_add(1);
+    });
+    h2.run_or_notify(io_events::wakeup);
+    CHECK(wait_until([&] { return calls2.load() == 1; }));
+    CHECK_FALSE(on_caller.load());
+    h2.remove();
+  }
+  SUBCASE("from inside another handler it does not nest the two runs") {
+    auto fd2 = make_eventfd();
+    std::atomic<bool> outer_running{false};
+    std::atomic<std::thread::id> outer_thread{};
+    std::atomic<bool> nested{false};
+    std::atomic<int> inner_calls{0};
+    auto inner = io.watch(
+        fd2.get(), io_events::readable,
+        [&](io_events) {
+          // Another worker may run it while the outer one still runs: only the same thread nests.
+          if (outer_running.load() && outer_thread.load() == std::this_thread::get_id()) nested = true;
+          inner_calls.fetch_add(1);
+        },
+        io_dispatch::reactor_thread);
+    auto fd3 = make_eventfd();
+    auto outer = io.watch(fd3.get(), io_events::readable, [&](io_events) {
+      outer_thread = std::this_thread::get_id();
+      outer_running = true;
+      inner.run_or_notify(io_events::wakeup);
+      outer_running = false;
+    });
+    outer.notify(io_events::wakeup);
+    CHECK(wait_until([&] { return inner_calls.load() == 1; }));
+    CHECK_FALSE(nested.load());
+    outer.remove();
+    inner.remove();
+  }
+  h.remove();
+  io.stop();
+  ex.wait_idle();
+}
+
 TEST_CASE("notify reruns the handler with the given events") {
   executor ex(executor_options{.concurrency = 2});
   reactor io(ex);

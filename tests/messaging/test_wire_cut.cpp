@@ -114,4 +114,25 @@ TEST_SUITE("wire") {
     CHECK(recv_parts(pull) == std::vector<std::string>{"whole-1", "whole-2"});
     CHECK(nothing_pending(pull));
   }
+
+  TEST_CASE("a whole message and the hang-up right behind it - the message arrives and the hang-up is noticed over tcp and ipc") {
+    // The frames and the end of stream come in one burst: a read that returns the frames
+    // short of the buffer must not stop the engine from reading on to the end of stream.
+    for (const std::string& t : wire_transports) {
+      CAPTURE(t);
+      msg::context ctx;
+      msg::socket pull(ctx, socket_type::pull);
+      pull.set(option::linger, 0);
+      event_watch events(ctx, pull);
+      const std::string ep = bind_somewhere(pull, t);
+      unique_fd peer = raw_connect_to(ep);
+      raw_handshake(peer.get(), "PUSH");
+      REQUIRE(events.wait_for(ev::handshake_succeeded).has_value());
+      raw_write(peer.get(), zmtp_frame("last-1", true) + zmtp_frame("last-2"));
+      ::shutdown(peer.get(), SHUT_WR);
+      CHECK_MESSAGE(raw_wait_closed(peer.get()), "troupe did not close the connection of the peer that hung up");
+      CHECK(events.wait_for(ev::disconnected).has_value());
+      CHECK(recv_parts(pull) == std::vector<std::string>{"last-1", "last-2"});
+    }
+  }
 }

@@ -43,7 +43,8 @@ framework::ref_ptr<stream_engine> stream_engine::start(const socket_options& opt
   try {
     // Readiness runs the engine on the reactor thread itself (a bounded, non-blocking run):
     // one thread wake-up less per message in each direction than going through a worker.
-    e->watch_ = sock.ctx().rt().io().watch(fd, framework::io_events::readable | framework::io_events::writable,
+    // Writability is asked for only while a write is blocked (see write_socket()).
+    e->watch_ = sock.ctx().rt().io().watch(fd, framework::io_events::readable,
                                            [raw](framework::io_events ev) { raw->handle(ev); },
                                            framework::io_dispatch::reactor_thread);
   } catch (...) {
@@ -103,15 +104,27 @@ void stream_engine::abort() noexcept {
   watch_.notify(framework::io_events::wakeup);
 }
 
-void stream_engine::on_pipe_event(pipe_end&, pipe_event) noexcept {
+void stream_engine::on_pipe_event(pipe_end&, pipe_event ev) noexcept {
   wake_pending_.store(true, std::memory_order_release);
+  // The socket queued messages for an idle engine. After a pause (a request, a reply, a
+  // message now and then) the sending thread writes them itself: waking a worker to do it
+  // costs more than the write (a futex and a context switch per message, on the latency
+  // path). In a stream the engine wrote moments ago: a worker takes the run, so the sender
+  // goes on queuing meanwhile and the engine writes many messages per syscall.
+  if (ev == pipe_event::readable && framework::clock::now().time_since_epoch().count() -
+                                            last_write_.load(std::memory_order_relaxed) >=
+                                        std::chrono::duration_cast<framework::clock::duration>(inline_send_after).count()) {
+    watch_.run_or_notify(framework::io_events::wakeup);
+    return;
+  }
   watch_.notify(framework::io_events::wakeup);
 }
 
 void stream_engine::handle(framework::io_events ev) noexcept {
   while (!started_.load(std::memory_order_acquire)) std::this_thread::yield();  // start() is finishing
   if (phase_ == phase::closed) return;
-  if (any(ev & framework::io_events::readable) || any(ev & framework::io_events::closed)) sock_readable_ = true;
+  if (any(ev & framework::io_events::closed)) peer_hung_up_ = true;
+  if (any(ev & framework::io_events::readable) || peer_hung_up_) sock_readable_ = true;
   if (any(ev & framework::io_events::writable)) sock_writable_ = true;
   run_once();
   if (phase_ == phase::closed) {
@@ -197,7 +210,7 @@ bool stream_engine::read_socket() {
       const ssize_t n = ::recv(fd_, window.data(), window.size(), 0);
       if (n > 0) {
         ++progress_;
-        last_input_ = framework::clock::now();
+        note_read(static_cast<std::size_t>(n), window.size());
         if (decoder_.body_written(static_cast<std::size_t>(n)) == zmtp::decoder::status::frame_ready) {
           if (on_frame(decoder_.take_frame()) && end_) end_->flush();
         }
@@ -220,7 +233,7 @@ bool stream_engine::read_socket() {
   if (n > 0) {
     ++progress_;
     in_end_ = static_cast<std::size_t>(n);
-    last_input_ = framework::clock::now();
+    note_read(in_end_, in_.size());
     return true;
   }
   if (n == 0) {
@@ -233,6 +246,14 @@ bool stream_engine::read_socket() {
   }
   close(std::string("read failed: ") + std::strerror(errno), monitor_event::disconnected);
   return false;
+}
+
+void stream_engine::note_read(std::size_t got, std::size_t asked) noexcept {
+  last_input_ = framework::clock::now();
+  // A short read emptied the socket: more data raises a new edge, so the next recv() would
+  // only say EAGAIN (one syscall per wake-up saved). Not once the peer hung up: the edge of
+  // its end-of-stream may be the one being handled, and only a recv() returning 0 shows it.
+  if (got < asked && !peer_hung_up_) sock_readable_ = false;
 }
 
 bool stream_engine::consume_input() {
@@ -482,11 +503,25 @@ void stream_engine::queue_frame(message&& m) { out_.add_frame(std::move(m)); }
 
 bool stream_engine::write_socket() {
   const write_queue::result r = out_.write_to(fd_);
-  if (r.bytes) ++progress_;
-  if (r.what == write_queue::status::blocked) sock_writable_ = false;
-  if (r.what != write_queue::status::failed) return true;
-  close(std::string("write failed: ") + std::strerror(r.error), monitor_event::disconnected);
-  return false;
+  if (r.bytes) {
+    ++progress_;
+    last_write_.store(framework::clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+  }
+  if (r.what == write_queue::status::failed) {
+    close(std::string("write failed: ") + std::strerror(r.error), monitor_event::disconnected);
+    return false;
+  }
+  const bool blocked = r.what == write_queue::status::blocked;
+  if (blocked) sock_writable_ = false;
+  // Writability is watched only while blocked: a Unix socket reports write space each time
+  // its peer reads, so an always-on watch would wake this engine once per message sent, for
+  // nothing. Adding the interest reports the current state, so no edge is lost in between.
+  if (blocked != watching_writable_) {
+    watch_.modify(blocked ? framework::io_events::readable | framework::io_events::writable
+                          : framework::io_events::readable);
+    watching_writable_ = blocked;
+  }
+  return true;
 }
 
 void stream_engine::tick() {

@@ -61,6 +61,7 @@ private:
   // needs memory we cannot get); run_once() then closes this connection only.
   void run_rounds();
   bool read_socket();   // false: closed
+  void note_read(std::size_t got, std::size_t asked) noexcept;
   bool consume_input(); // false: closed
   bool on_greeting_bytes();
   bool on_frame(message&& m);
@@ -104,9 +105,15 @@ private:
   std::uint8_t peer_minor_ = 0;
   bool sock_readable_ = true;  // edge-triggered: assume ready until EAGAIN
   bool sock_writable_ = true;
+  bool watching_writable_ = false;  // writable is in the watch's interest (only while blocked)
+  bool peer_hung_up_ = false;       // the watch reported a hang-up: read until recv() says 0
   std::uint64_t progress_ = 0;  // bumped per read, write and message pulled: run_once's rounds
   std::atomic<bool> started_{false};  // start() has set watch_ and the timers
   std::atomic<bool> wake_pending_{false};
+  // When bytes were last written (clock ticks): read by on_pipe_event() on the socket's
+  // thread to choose between writing there and waking a worker.
+  std::atomic<framework::clock::rep> last_write_{0};
+  static constexpr std::chrono::microseconds inline_send_after{20};
   std::atomic<bool> tick_pending_{false};
   std::atomic<bool> shutdown_requested_{false};
   std::atomic<bool> abort_requested_{false};

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 namespace troupe::messaging::internal {
 namespace {
@@ -21,6 +22,21 @@ void reserve_for(V& v, std::size_t more) {
 
 }  // namespace
 
+void write_queue::byte_buffer::reserve_more(std::size_t more) {
+  const std::size_t need = used + more;
+  if (need <= capacity) return;
+  const std::size_t cap = std::max(need, 2 * capacity);
+  auto grown = std::make_unique_for_overwrite<std::byte[]>(cap);
+  if (used) std::memcpy(grown.get(), bytes.get(), used);
+  bytes = std::move(grown);
+  capacity = cap;
+}
+
+void write_queue::byte_buffer::append(const std::byte* from, std::size_t n) noexcept {
+  if (n) std::memcpy(bytes.get() + used, from, n);
+  used += n;
+}
+
 void write_queue::reset_if_empty() noexcept {
   if (!empty() || (buf_.empty() && bigs_.empty())) return;
   buf_.clear();  // keeps the capacity
@@ -30,24 +46,24 @@ void write_queue::reset_if_empty() noexcept {
 
 void write_queue::add_frame(message&& m) {
   reset_if_empty();
-  std::byte header[9];
-  const std::size_t h = zmtp::encode_header(m, header);
   const bool in_place = m.size() >= zero_copy_threshold && m.is_shared_storage();
   // Reserve first (growing geometrically), so that a failure leaves nothing half-queued.
-  reserve_for(buf_, h + (in_place ? 0 : m.size()));
+  buf_.reserve_more(zmtp::max_header + (in_place ? 0 : m.size()));
   if (in_place) reserve_for(bigs_, 1);
-  buf_.insert(buf_.end(), header, header + h);
+  const std::size_t h = zmtp::encode_header(m, buf_.data() + buf_.size());
+  buf_.used += h;
   queued_ += h + m.size();
   if (in_place) {
     bigs_.push_back({buf_.size(), std::move(m)});
   } else {
-    buf_.insert(buf_.end(), m.data(), m.data() + m.size());
+    buf_.append(m.data(), m.size());
   }
 }
 
 void write_queue::add_bytes(std::span<const std::byte> bytes) {
   reset_if_empty();
-  buf_.insert(buf_.end(), bytes.begin(), bytes.end());
+  buf_.reserve_more(bytes.size());
+  buf_.append(bytes.data(), bytes.size());
   queued_ += bytes.size();
 }
 

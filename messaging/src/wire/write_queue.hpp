@@ -11,6 +11,7 @@
 #include <troupe/messaging/message.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -50,10 +51,23 @@ private:
     std::size_t at;  // the body follows buf_[0, at)
     message body;
   };
+  // Bytes to write, appended with a plain memcpy (std::vector's insert cost more than the
+  // copy of a small frame). Grows geometrically, keeps its capacity.
+  struct byte_buffer {
+    std::unique_ptr<std::byte[]> bytes;
+    std::size_t used = 0, capacity = 0;
+    std::byte* data() const noexcept { return bytes.get(); }
+    std::size_t size() const noexcept { return used; }
+    bool empty() const noexcept { return used == 0; }
+    void clear() noexcept { used = 0; }
+    void reserve_more(std::size_t more);  // throws std::bad_alloc
+    void append(const std::byte* from, std::size_t n) noexcept;  // after reserve_more(>= n)
+  };
+
   void reset_if_empty() noexcept;
   void advance(std::size_t n) noexcept;
 
-  std::vector<std::byte> buf_;
+  byte_buffer buf_;
   std::vector<held_body> bigs_;
   std::size_t sent_ = 0;      // bytes of buf_ written
   std::size_t big_next_ = 0;  // first held body not completely written

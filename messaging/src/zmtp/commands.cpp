@@ -125,19 +125,4 @@ message encode_ping(std::uint16_t ttl, std::string_view context) {
 
 message encode_pong(std::string_view context) { return command_frame("PONG", bytes_of(context.substr(0, 16))); }
 
-std::size_t encode_header(const message& m, std::byte out[9]) noexcept {
-  std::uint8_t flags = 0;
-  if (m.more()) flags |= flag_more;
-  if (m.command()) flags |= flag_command;
-  const std::uint64_t size = m.size();
-  if (size <= 255) {
-    out[0] = std::byte{flags};
-    out[1] = std::byte{static_cast<unsigned char>(size)};
-    return 2;
-  }
-  out[0] = std::byte{static_cast<std::uint8_t>(flags | flag_long)};
-  for (int i = 0; i < 8; ++i) out[1 + i] = std::byte{static_cast<unsigned char>(size >> (56 - 8 * i))};
-  return 9;
-}
-
 }  // namespace troupe::messaging::internal::zmtp

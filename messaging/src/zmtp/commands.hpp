@@ -4,6 +4,8 @@
 
 #include <troupe/messaging/message.hpp>
 
+#include "zmtp/decoder.hpp"
+
 #include <cstdint>
 #include <span>
 #include <string>
@@ -57,7 +59,24 @@ message encode_cancel(std::string_view topic);
 message encode_ping(std::uint16_t ttl_deciseconds, std::string_view context);
 message encode_pong(std::string_view context);
 
+/// Longest frame header: flags and an 8-byte size.
+inline constexpr std::size_t max_header = 9;
+
 /// Frame header for `m` (flags + size): returns its length (2 or 9) written into `out`.
-std::size_t encode_header(const message& m, std::byte out[9]) noexcept;
+/// Inline: the writer calls it once per frame.
+inline std::size_t encode_header(const message& m, std::byte out[max_header]) noexcept {
+  std::uint8_t flags = 0;
+  if (m.more()) flags |= flag_more;
+  if (m.command()) flags |= flag_command;
+  const std::uint64_t size = m.size();
+  if (size <= 255) {
+    out[0] = std::byte{flags};
+    out[1] = std::byte{static_cast<unsigned char>(size)};
+    return 2;
+  }
+  out[0] = std::byte{static_cast<std::uint8_t>(flags | flag_long)};
+  for (int i = 0; i < 8; ++i) out[1 + i] = std::byte{static_cast<unsigned char>(size >> (56 - 8 * i))};
+  return 9;
+}
 
 }  // namespace troupe::messaging::internal::zmtp

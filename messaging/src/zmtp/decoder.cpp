@@ -104,6 +104,33 @@ bool decoder::finish_body() noexcept {
   return true;
 }
 
+bool decoder::take_whole_frame(std::span<const std::byte> in, std::size_t& used) noexcept {
+  // The common case in one step: a valid frame whose header and body are all in `in`, with a
+  // body small enough to be held whole. Anything else (a bad or partial frame, a limit
+  // exceeded, no memory) goes through the states below, which report it.
+  const std::size_t left = in.size() - used;
+  const std::byte* p = in.data() + used;
+  const auto flags = std::to_integer<std::uint8_t>(p[0]);
+  if ((flags & ~(flag_more | flag_long | flag_command)) || ((flags & flag_command) && (flags & flag_more))) return false;
+  const std::size_t header = (flags & flag_long) ? 9 : 2;
+  if (left < header) return false;
+  std::uint64_t size = 0;
+  for (std::size_t i = 1; i < header; ++i) size = (size << 8) | std::to_integer<std::uint8_t>(p[i]);
+  if (size > whole_body_max || size > left - header || size > ((flags & flag_command) ? max_cmd_ : max_)) return false;
+  try {
+    ready_ = message(p + header, static_cast<std::size_t>(size));
+  } catch (...) {
+    return false;
+  }
+  ready_.set_more(flags & flag_more);
+  ready_.set_command(flags & flag_command);
+  flags_ = flags;
+  body_size_ = size;
+  state_ = state::done;
+  used += header + static_cast<std::size_t>(size);
+  return true;
+}
+
 decoder::result decoder::decode(std::span<const std::byte> in) noexcept {
   std::size_t used = 0;
   while (used < in.size() || state_ == state::done) {
@@ -111,6 +138,7 @@ decoder::result decoder::decode(std::span<const std::byte> in) noexcept {
       case state::failed: return {status::failed, used};
       case state::done: return {status::frame_ready, used};
       case state::flags: {
+        if (take_whole_frame(in, used)) return {status::frame_ready, used};
         flags_ = std::to_integer<std::uint8_t>(in[used++]);
         if (flags_ & ~(flag_more | flag_long | flag_command)) {
           static const char* hex = "0123456789abcdef";

@@ -101,6 +101,9 @@ private:
   std::size_t growth_target(std::size_t at_least) const noexcept;
   bool grow(std::size_t at_least) noexcept;
   bool finish_body() noexcept;  // false: failed (out of memory)
+  // At a frame's start: decodes a whole frame held in in[used, ...) at once (true), or
+  // leaves everything to the states (false).
+  bool take_whole_frame(std::span<const std::byte> in, std::size_t& used) noexcept;
 
   std::uint64_t max_;
   std::uint64_t max_cmd_;

@@ -22,7 +22,8 @@ enum class io_events : std::uint32_t {
   none = 0,
   readable = 1,
   writable = 2,
-  /// Error or hang-up on the descriptor (always reported, never needs asking for).
+  /// Error or hang-up on the descriptor, including a socket peer that shut down its sending
+  /// side (always reported, never needs asking for; readable is reported with a hang-up too).
   closed = 4,
   /// Not from the descriptor: someone called notify(wakeup) to run the handler (used to
   /// funnel other events of a connection into the one strand that handles its descriptor).
@@ -67,6 +68,12 @@ public:
   /// Re-runs the handler with `ev` as if the descriptor had reported it (for a handler that
   /// stopped early, before EAGAIN, to let others run).
   void notify(io_events ev) noexcept;
+
+  /// As notify(), but for an io_dispatch::reactor_thread watch whose handler is idle, called
+  /// from a thread that runs no strand or fiber (an application thread): the handler runs
+  /// right here, before this returns, instead of waking a worker for it. A re-run it asks for,
+  /// or a call from inside a strand, goes through the executor as notify() does.
+  void run_or_notify(io_events ev) noexcept;
 
   /// Stops watching. After remove() returns no new handler call starts; a call already running
   /// on another thread is waited for (a call from inside the handler itself does not wait).
