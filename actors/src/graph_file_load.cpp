@@ -191,7 +191,9 @@ actor_decl read_actor(const graph_description& d, const json& v, const std::stri
   if (f.find("node")) {
     if (f.find("nodes")) d.fail(f.at("nodes"), "give either 'node' (every replica there) or 'nodes' (one per replica), not both");
     a.placement.assign(static_cast<std::size_t>(a.options.replicas), one);
+    a.placement_pointer = f.at("node");
   } else if (const json* n = f.array("nodes", false)) {
+    a.placement_pointer = f.at("nodes");
     if (n->size() != static_cast<std::size_t>(a.options.replicas))
       d.fail(f.at("nodes"), "'nodes' names the node of each replica: " + std::to_string(a.options.replicas) + " expected, not " +
                                 std::to_string(n->size()));
@@ -225,7 +227,7 @@ void check_placement(const graph_description& d) {
   for (const actor_decl& a : d.actors) {
     if (!d.distributed()) {
       if (!a.placement.empty())
-        d.fail(a.pointer + (d.positions && d.positions->value(a.pointer + "/node").known() ? "/node" : "/nodes"),
+        d.fail(a.placement_pointer,
                "actor '" + a.name + "' is placed on node '" + a.placement.front() +
                    "', but the graph lists no \"nodes\" (each with its control endpoint)");
       continue;
@@ -234,10 +236,10 @@ void check_placement(const graph_description& d) {
       d.fail(a.pointer, "actor '" + a.name + "' has no \"node\": in a graph with \"nodes\" every actor is placed");
     for (std::size_t i = 0; i < a.placement.size(); ++i) {
       if (d.find_node(a.placement[i])) continue;
-      const bool single = d.positions && d.positions->value(a.pointer + "/node").known();
+      const bool single = a.placement_pointer.ends_with("/node");
       std::string known;
       for (const node_decl& n : d.nodes) known += (known.empty() ? "" : ", ") + n.name;
-      d.fail(a.pointer + (single ? "/node" : "/nodes/" + std::to_string(i)),
+      d.fail(single ? a.placement_pointer : a.placement_pointer + "/" + std::to_string(i),
              "unknown node '" + a.placement[i] + "' (\"nodes\" lists: " + known + ")");
     }
   }

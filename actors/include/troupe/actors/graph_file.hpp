@@ -38,6 +38,7 @@ struct actor_decl {
   spawn_options options;
   /// The node of each replica ("node" or "nodes"); empty when the graph has no "nodes".
   std::vector<std::string> placement;
+  std::string placement_pointer;  ///< of its "node" or "nodes" field ("" if none)
   std::string pointer;  ///< of the entry ("/actors/2")
 };
 
