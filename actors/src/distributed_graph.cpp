@@ -6,6 +6,7 @@
 #include "control.hpp"
 
 #include <troupe/framework/log.hpp>
+#include <troupe/messaging/monitor.hpp>
 #include <troupe/messaging/poller.hpp>
 #include <troupe/messaging/socket.hpp>
 
@@ -50,9 +51,19 @@ struct distributed_graph::impl {
       : ctx(c), d(std::move(desc)), text(std::move(t)), o(opts), run_id(new_run_id()) {
     if (!d.distributed()) throw graph_error("graph '" + d.name + "' lists no \"nodes\": run it in one process");
     plan = plan_placement(d, o.force_tcp);
-    for (const node_decl& n : d.nodes) conns.push_back({&n, control_socket(ctx, n.control, o.heartbeat)});
+    for (const node_decl& n : d.nodes) {
+      conn x{&n, control_socket(ctx, n.control, o.heartbeat), nullptr};
+      // A control connection that closes (the node died, or missed its heartbeats) is a lost
+      // node; its handshake tells that it was up.
+      const std::string ep = "inproc://troupe-coordinator-" + run_id + "-" + n.name;
+      x.sock->monitor(ep, messaging::monitor_event::handshake_succeeded | messaging::monitor_event::disconnected);
+      x.events = std::make_unique<messaging::socket>(ctx, messaging::socket_type::pair);
+      x.events->connect(ep);
+      conns.push_back(std::move(x));
+    }
     done.assign(conns.size(), false);
     errors.assign(conns.size(), "");
+    lost.assign(conns.size(), false);
     loop = std::thread([this] { run(); });
   }
   ~impl() {
@@ -69,6 +80,7 @@ struct distributed_graph::impl {
   struct conn {
     const node_decl* decl;
     std::unique_ptr<messaging::socket> sock;  // the loop thread's
+    std::unique_ptr<messaging::socket> events;  // its monitor (PAIR): the connection's events
   };
   std::vector<conn> conns;
   std::thread loop;
@@ -85,6 +97,7 @@ struct distributed_graph::impl {
   std::vector<request> outbox;     // under mutex
   std::vector<bool> done;          // under mutex: the node said "done"
   std::vector<std::string> errors; // under mutex: what it said went wrong
+  std::vector<bool> lost;          // under mutex: its control connection closed
 
   void run() {
     messaging::poller poll;
@@ -92,7 +105,9 @@ struct distributed_graph::impl {
     std::vector<messaging::poll_event> ready;
     std::map<long, std::shared_ptr<std::promise<json>>> waiting;
     long next_id = 1;
+    for (std::size_t i = 0; i < conns.size(); ++i) poll.add(*conns[i].events, messaging::poll_events::in, nullptr);
     messaging::message in;
+    messaging::multipart ev;
     while (!quit.load()) {
       std::vector<request> sends;
       {
@@ -106,6 +121,20 @@ struct distributed_graph::impl {
         conns[r.node].sock->send(internal::control_frame(std::move(r.cmd)), messaging::flags::dontwait);
       }
       poll.wait(ready, std::chrono::milliseconds(10));
+      for (std::size_t i = 0; i < conns.size(); ++i) {
+        while (conns[i].events->recv(ev, messaging::flags::dontwait)) {
+          if (ev.size() != 2) continue;
+          const auto rec = messaging::parse_monitor_event(ev[0], ev[1]);
+          if (!rec || rec->event != messaging::monitor_event::disconnected) continue;
+          std::lock_guard lock(mutex);
+          if (done[i] || lost[i]) continue;
+          lost[i] = true;
+          errors[i] = "node '" + conns[i].decl->name + "' at " + conns[i].decl->control +
+                      " lost: its control connection closed (the process ended, or missed its heartbeats)";
+          fw::log(fw::log_level::error, "graph '" + d.name + "': " + errors[i]);
+          changed.notify_all();
+        }
+      }
       for (std::size_t i = 0; i < conns.size(); ++i) {
         while (conns[i].sock->recv(in, messaging::flags::dontwait)) {
           json j = internal::parse_control(in);
@@ -169,6 +198,33 @@ struct distributed_graph::impl {
     return j;
   }
 
+  /// `cmd` to every node not lost, at once; the answers in node order. Unless `must_be_ok`,
+  /// a node that does not answer (or is lost) gives {"ok": false, "error": ...} instead of
+  /// an exception.
+  std::vector<json> all_tolerant(const json& cmd, std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
+    std::vector<std::future<json>> fs(conns.size());
+    std::vector<bool> skip(conns.size());
+    {
+      std::lock_guard lock(mutex);
+      skip = lost;
+    }
+    for (std::size_t i = 0; i < conns.size(); ++i)
+      if (!skip[i]) fs[i] = post(i, cmd);
+    std::vector<json> v;
+    for (std::size_t i = 0; i < conns.size(); ++i) {
+      if (skip[i]) {
+        v.push_back({{"ok", false}, {"error", "node '" + conns[i].decl->name + "' is lost"}});
+        continue;
+      }
+      try {
+        v.push_back(answer(i, fs[i], cmd.value("cmd", ""), false, timeout));
+      } catch (const graph_error& e) {
+        v.push_back({{"ok", false}, {"error", e.what()}});
+      }
+    }
+    return v;
+  }
+
   /// `cmd` to every node at once; the answers in node order.
   std::vector<json> all(const json& cmd, bool must_be_ok = true, std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
     std::vector<std::future<json>> fs;
@@ -189,7 +245,7 @@ distributed_graph::~distributed_graph() {
         const stop_report r = wait(std::chrono::milliseconds(0));
         if (!r.finished) stop(stop_mode::hard, std::chrono::seconds(5));
       }
-      p_->all({{"cmd", "teardown"}}, false);
+      p_->all_tolerant({{"cmd", "teardown"}}, std::chrono::seconds(3));
     } catch (const std::exception& e) {
       fw::log(fw::log_level::error, "graph '" + p_->d.name + "': teardown: " + e.what());
     }
@@ -231,13 +287,19 @@ void distributed_graph::start() {
   p_->all({{"cmd", "start"}, {"ready_timeout_ms", p_->o.answer_timeout.count()}}, true, 2 * p_->o.answer_timeout);
 }
 
-stop_report distributed_graph::wait(std::chrono::milliseconds timeout) {
+stop_report distributed_graph::wait(std::chrono::milliseconds timeout) { return wait_nodes(timeout, true); }
+
+stop_report distributed_graph::wait_nodes(std::chrono::milliseconds timeout, bool until_error) {
   stop_report r;
   std::unique_lock lock(p_->mutex);
+  // Ended: every node done or lost; or, `until_error`, any node reported an error.
   auto finished = [&] {
-    for (std::size_t i = 0; i < p_->done.size(); ++i)
-      if (!p_->done[i] || !p_->errors[i].empty()) return !p_->errors[i].empty();
-    return true;
+    bool all = true;
+    for (std::size_t i = 0; i < p_->done.size(); ++i) {
+      if (until_error && !p_->errors[i].empty()) return true;
+      all = all && (p_->done[i] || p_->lost[i]);
+    }
+    return all;
   };
   const bool ended = p_->changed.wait_for(lock, timeout, finished);
   bool all = true;
@@ -255,15 +317,16 @@ stop_report distributed_graph::wait(std::chrono::milliseconds timeout) {
 
 stop_report distributed_graph::stop(stop_mode mode, std::chrono::milliseconds timeout) {
   if (!p_->started) throw graph_error("graph '" + p_->d.name + "': stop() before start()");
-  p_->all({{"cmd", "stop"}, {"mode", mode == stop_mode::hard ? "hard" : "drain"}, {"timeout_ms", timeout.count()}}, false);
+  for (const json& a : p_->all_tolerant({{"cmd", "stop"}, {"mode", mode == stop_mode::hard ? "hard" : "drain"}, {"timeout_ms", timeout.count()}}))
+    if (!a.value("ok", false)) fw::log(fw::log_level::error, "graph '" + p_->d.name + "': stop: " + a.value("error", std::string("?")));
   // A node's drain that times out becomes hard there, with one more `timeout`.
-  stop_report r = wait(2 * timeout + std::chrono::seconds(2));
+  stop_report r = wait_nodes(2 * timeout + std::chrono::seconds(2), false);
   return r;
 }
 
 nlohmann::json distributed_graph::counters() const {
   json c = json::object();
-  const std::vector<json> st = p_->all({{"cmd", "status"}}, false);
+  const std::vector<json> st = p_->all_tolerant({{"cmd", "status"}}, std::chrono::seconds(2));
   for (std::size_t i = 0; i < st.size(); ++i) {
     if (!st[i].contains("counters")) continue;
     for (auto& [actor, v] : st[i]["counters"].items()) {
@@ -289,7 +352,7 @@ std::vector<std::string> distributed_graph::actors() const { return p_->plan.act
 
 std::vector<link_info> distributed_graph::links() const {
   std::vector<link_info> v;
-  for (const json& s : p_->all({{"cmd", "status"}}, false)) {
+  for (const json& s : p_->all_tolerant({{"cmd", "status"}}, std::chrono::seconds(2))) {
     if (!s.contains("links")) continue;
     for (const json& l : s["links"])
       v.push_back({l.at("from").get<std::string>(), l.at("to").get<std::string>(), l.at("topics").get<std::vector<std::string>>(),

@@ -7,6 +7,9 @@
 #   distributed.sh sigint <tool> <graph> <dir> <nodes a,b>
 #       an endless graph: one SIGINT to the coordinator drains every node (exit 130), and
 #       the sink on another node took every message the source sent
+#   distributed.sh kill   <tool> <graph> <dir> <nodes a,b>
+#       an endless graph: node b killed with SIGKILL mid-run is reported lost, the run stops
+#       the others and exits 1, and node a is left idle for the next run
 # The graph's control endpoints (ipc:///tmp/troupe-node-NAME) are rewritten to paths unique
 # to this run. Every wait is on a condition, with a bound.
 set -u
@@ -54,6 +57,23 @@ if [ "$mode" = run ]; then
   done
   stop_nodes  # flushes the nodes' stdout
   cat "$dir/$tag"-node-*.out | grep -Eq "$expect" || problem "no node printed '$expect'"
+elif [ "$mode" = kill ]; then
+  "$tool" run "$g" --progress >"$out" 2>"$err" &
+  run=$!
+  for _ in $(seq 1 3000); do grep -q '/s' "$err" 2>/dev/null && break; sleep 0.01; done
+  grep -q '/s' "$err" || problem "the progress line never showed"
+  kill -9 "${pids[1]}"
+  wait "${pids[1]}"
+  wait "$run"
+  rc=$?
+  [ "$rc" -eq 1 ] || problem "troupe run: exit code $rc, expected 1"
+  grep -q "node 'b' at ipc://${prefix}b lost: its control connection closed" "$err" || problem "node b not reported lost"
+  grep -q "graph 'ticker' failed in" "$err" || problem "no summary"
+  "$tool" status "$g" >"$dir/$tag-status.out" 2>&1
+  grep -q "^node a (.*): idle" "$dir/$tag-status.out" || problem "node a is not idle after the run"
+  grep -q "^node b (.*): not answering" "$dir/$tag-status.out" || problem "status does not report node b down"
+  pids=("${pids[0]}")
+  stop_nodes
 else
   "$tool" run "$g" --progress --counters-json "$dir/$tag-counters.json" >"$out" 2>"$err" &
   run=$!

@@ -66,6 +66,7 @@ public:
   nlohmann::json status() const;
 
 private:
+  stop_report wait_nodes(std::chrono::milliseconds timeout, bool until_error);
   struct impl;
   std::unique_ptr<impl> p_;
 };
