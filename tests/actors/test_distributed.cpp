@@ -183,7 +183,7 @@ TEST_SUITE("distributed") {
     CHECK(e.pointer == "/nodes");
   }
 
-  TEST_CASE("each link gets inproc on one node, ipc on one host, tcp across hosts or when forced") {
+  TEST_CASE("each link gets inproc on one node and ipc on one host and tcp across hosts or when forced") {
     const std::string text = placed(R"(, "node": "a")", R"(, "nodes": ["a", "b"])",
                                     R"("nodes": [{"name": "a", "control": "ipc:///tmp/x-a"}, {"name": "b", "control": "tcp://127.0.0.1:7000"}],)");
     const ta::graph_description d = ta::graph_file::parse(text, "p.json");
