@@ -7,6 +7,8 @@
 #   distributed.sh sigint <tool> <graph> <dir> <nodes a,b>
 #       an endless graph: one SIGINT to the coordinator drains every node (exit 130), and
 #       the sink on another node took every message the source sent
+#   distributed.sh error  <tool> <graph> <dir> <nodes a,b> <stderr regex>
+#       the run fails (exit 1) with that error from a node, and every node is idle after
 #   distributed.sh kill   <tool> <graph> <dir> <nodes a,b>
 #       an endless graph: node b killed with SIGKILL mid-run is reported lost, the run stops
 #       the others and exits 1, and node a is left idle for the next run
@@ -57,6 +59,16 @@ if [ "$mode" = run ]; then
   done
   stop_nodes  # flushes the nodes' stdout
   cat "$dir/$tag"-node-*.out | grep -Eq "$expect" || problem "no node printed '$expect'"
+elif [ "$mode" = error ]; then
+  "$tool" run "$g" --no-progress >"$out" 2>"$err"
+  rc=$?
+  [ "$rc" -eq 1 ] || problem "troupe run: exit code $rc, expected 1"
+  grep -Eq "$1" "$err" || problem "stderr does not match '$1'"
+  "$tool" status "$g" >"$dir/$tag-status.out" 2>&1 || problem "troupe status failed"
+  for n in ${nodes//,/ }; do
+    grep -q "^node $n (.*): idle" "$dir/$tag-status.out" || problem "node $n is not idle after the failed run"
+  done
+  stop_nodes
 elif [ "$mode" = kill ]; then
   "$tool" run "$g" --progress >"$out" 2>"$err" &
   run=$!
