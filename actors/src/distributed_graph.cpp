@@ -281,10 +281,11 @@ void distributed_graph::deploy() {
 void distributed_graph::start() {
   if (!p_->deployed) throw graph_error("graph '" + p_->d.name + "': start() before deploy()");
   if (p_->started) throw graph_error("graph '" + p_->d.name + "': start() called twice");
-  p_->started = true;
   // A node answers "start" once its links are ready, or with what it still waits for after
-  // answer_timeout; the answer itself may take answer_timeout more.
+  // answer_timeout; the answer itself may take answer_timeout more. If one fails, the
+  // destructor's teardown stops the nodes that did start.
   p_->all({{"cmd", "start"}, {"ready_timeout_ms", p_->o.answer_timeout.count()}}, true, 2 * p_->o.answer_timeout);
+  p_->started = true;
 }
 
 stop_report distributed_graph::wait(std::chrono::milliseconds timeout) { return wait_nodes(timeout, true); }
