@@ -113,6 +113,135 @@ void cell::refresh_links(bool force) noexcept {
   }
 }
 
+void cell::subscribe(input& in, const std::vector<std::string>& topics) {
+  if (topics.empty()) in.sock_.set(messaging::option::subscribe, std::string_view{});
+  for (const std::string& t : topics) in.sock_.set(messaging::option::subscribe, t);
+}
+
+// ---- links to and from other processes ----
+
+std::string cell::expose(output& out, std::string_view endpoint, int subscriptions) {
+  out.sock_.bind(endpoint);
+  std::string bound = out.sock_.get_bytes(messaging::option::last_endpoint);
+  if (bound.empty()) bound = std::string(endpoint);
+  exposed_.push_back({&out, std::string(endpoint), bound, subscriptions});
+  return bound;
+}
+
+void cell::add_remote_upstream(std::string upstream, input& in, std::string endpoint) {
+  auto it = std::find_if(remote_ups_.begin(), remote_ups_.end(), [&](const remote_upstream& r) { return r.actor == upstream; });
+  if (it == remote_ups_.end()) {
+    remote_ups_.push_back({std::move(upstream), {}, {}, false, false});
+    it = remote_ups_.end() - 1;
+    ++upstream_total_;
+    upstream_pending_.fetch_add(1, std::memory_order_relaxed);
+  }
+  it->links.emplace_back(&in, std::move(endpoint));
+}
+
+bool cell::remote_finished(std::string_view upstream, const graph::sent_counts& sent) {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = std::find_if(remote_ups_.begin(), remote_ups_.end(), [&](const remote_upstream& r) { return r.actor == upstream; });
+    if (it == remote_ups_.end() || it->announced) return it != remote_ups_.end();
+    it->expected.clear();
+    for (const auto& [in, endpoint] : it->links) {
+      auto n = sent.find(endpoint);
+      it->expected.push_back(n == sent.end() ? 0 : n->second);
+    }
+    it->announced = true;
+    remote_check_.store(true, std::memory_order_release);
+  }
+  wake();
+  return true;
+}
+
+void cell::check_remote_slow() noexcept {
+  try {
+    // The announcements, copied under the lock; the sockets are read outside it (their signal
+    // hooks take it).
+    std::vector<std::pair<std::size_t, std::vector<std::uint64_t>>> todo;
+    {
+      std::lock_guard lock(mutex_);
+      for (std::size_t k = 0; k < remote_ups_.size(); ++k) {
+        const remote_upstream& r = remote_ups_[k];
+        if (r.done) continue;
+        if (r.announced) todo.emplace_back(k, r.expected);
+      }
+    }
+    bool waiting = false;
+    for (auto& [k, expected] : todo) {
+      remote_upstream& r = remote_ups_[k];
+      bool all = true;
+      for (std::size_t i = 0; i < r.links.size() && all; ++i) {
+        input& in = *r.links[i].first;
+        std::uint64_t got = 0;
+        if (!in.sock_.closed()) {
+          for (const messaging::endpoint_traffic& t : in.sock_.traffic())
+            if (t.endpoint == r.links[i].second) got += t.received;
+        }
+        all = got >= expected[i] || in.sock_.closed();
+      }
+      if (!all) {
+        waiting = true;
+        continue;
+      }
+      r.done = true;
+      upstream_pending_.fetch_sub(1, std::memory_order_acq_rel);
+    }
+    std::lock_guard lock(mutex_);
+    // Cleared only when no announced upstream is left waiting; a later announcement sets it
+    // again under this lock.
+    bool left = waiting;
+    for (const remote_upstream& r : remote_ups_) left = left || (r.announced && !r.done);
+    if (!left) remote_check_.store(false, std::memory_order_release);
+  } catch (...) {
+    // Out of memory while reading the counts: checked again at the next run.
+  }
+}
+
+std::string cell::remote_waiting(const std::function<std::uint64_t(const output&)>& local_subscriptions) {
+  for (const exposure& e : exposed_) {
+    e.port->sock_.writable();  // takes in the connections made meanwhile (traffic() does not)
+    const std::vector<messaging::endpoint_traffic> traffic = e.port->sock_.traffic();
+    const bool peer = std::any_of(traffic.begin(), traffic.end(), [&](const messaging::endpoint_traffic& t) {
+      return t.endpoint == e.asked || t.endpoint == e.bound;
+    });
+    if (!peer) return name_ + "." + e.port->name() + " (no peer connected at " + e.bound + " yet)";
+  }
+  for (auto& o : outputs_) {
+    if (o->kind() != port_kind::pub) continue;
+    std::uint64_t owed = 0;
+    bool remote = false;
+    for (const exposure& e : exposed_) {
+      if (e.port != o.get()) continue;
+      owed += static_cast<std::uint64_t>(e.subscriptions);
+      remote = true;
+    }
+    if (!remote) continue;
+    owed += local_subscriptions(*o);
+    // Subscriptions wait in the publisher's pipes until its first send reads them.
+    std::uint64_t have = o->sock_.queued();
+    for (const messaging::endpoint_traffic& t : o->sock_.traffic()) have += t.received;
+    if (have < owed)
+      return name_ + "." + o->name() + " (" + std::to_string(have) + " of " + std::to_string(owed) + " subscriptions)";
+  }
+  return {};
+}
+
+graph::sent_counts cell::exposed_sent() const {
+  graph::sent_counts sent;
+  for (const exposure& e : exposed_) {
+    std::uint64_t n = 0;
+    if (!e.port->sock_.closed()) {
+      for (const messaging::endpoint_traffic& t : e.port->sock_.traffic())
+        if (t.endpoint == e.asked || t.endpoint == e.bound) n += t.sent;
+    }
+    sent[e.bound] = n;
+  }
+  return sent;
+}
+
 bool cell::inputs_closed() const noexcept {
   if (upstream_total_ > 0) return upstream_pending_.load(std::memory_order_acquire) == 0;
   return stopping();
@@ -335,6 +464,7 @@ void cell::step() noexcept {
   }
   if (!flush_held()) return;  // a writable signal wakes us
   int budget = batch_;
+  check_remote();
   const bool closed = inputs_closed();  // sampled before the reads: an empty read is then final
   const std::size_t n = inputs_.size();
   while (budget > 0) {
@@ -359,7 +489,13 @@ void cell::step() noexcept {
     schedule();  // more may be queued: yield to the others, come back at the queue's end
     return;
   }
-  if (closed) finish(true);
+  if (closed) {
+    finish(true);
+    return;
+  }
+  // Everything readable was read: a remote upstream announced earlier may be complete now.
+  check_remote();
+  if (inputs_closed()) schedule();
 }
 
 // ---- fiber style ----
@@ -412,6 +548,13 @@ void cell::finish(bool clean) noexcept {
   }
   if (style() == actor_style::fiber) busy_ns_.fetch_add(ns_since(resumed_), std::memory_order_relaxed);
   refresh_links(true);  // the final counts, before the sockets go
+  graph::sent_counts sent;
+  if (!exposed_.empty()) {
+    try {
+      sent = exposed_sent();
+    } catch (...) {
+    }
+  }
   const bool discard_queued = hard();
   for (auto& p : outputs_) {
     if (discard_queued) p->sock_.set(messaging::option::linger, 0);
@@ -423,6 +566,13 @@ void cell::finish(bool clean) noexcept {
     if (d->upstream_pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) d->wake();
   }
   fw::ref_ptr<graph_core> g = std::move(graph_ref_);
+  if (g->finished_hook) {
+    try {
+      g->finished_hook(name_, sent);
+    } catch (...) {
+      fw::log(fw::log_level::error, "actor '" + name_ + "': the finished hook failed");
+    }
+  }
   g->on_finished();
 }
 

@@ -46,6 +46,27 @@ public:
   /// Messages input-side link `slot` delivered, as of the last refresh (any thread).
   std::uint64_t link_messages(std::size_t slot) const noexcept;
 
+  /// Building: SUB input `in` subscribes to `topics` (empty: everything).
+  void subscribe(input& in, const std::vector<std::string>& topics);
+
+  // ---- links to and from other processes (graph::expose, connect_remote) ----
+  /// Building: output `out` also binds `endpoint` for a remote input; returns what was bound.
+  std::string expose(output& out, std::string_view endpoint, int subscriptions);
+  /// Building: input `in` connected to `endpoint`, bound by actor `upstream` elsewhere, which
+  /// feeds this cell until remote_finished() tells its counts (one upstream per actor name).
+  void add_remote_upstream(std::string upstream, input& in, std::string endpoint);
+  /// Any thread: remote actor `upstream` finished with these counts; false if it does not
+  /// feed this cell.
+  bool remote_finished(std::string_view upstream, const graph::sent_counts& sent);
+  /// Building: "" when every exposed endpoint has its peer and its subscriptions, else the
+  /// output still waiting. `local_subscriptions(output)`: what its in-process peers owe it.
+  std::string remote_waiting(const std::function<std::uint64_t(const output&)>& local_subscriptions);
+  /// Actor context: ends the streams of remote upstreams whose messages have all been read.
+  /// One relaxed load when nothing was announced.
+  void check_remote() noexcept {
+    if (remote_check_.load(std::memory_order_acquire)) check_remote_slow();
+  }
+
   // ---- lifecycle (graph) ----
   void start();
   /// Asks for a drain (inputs close once every upstream finished) or a hard stop. Any thread.
@@ -93,6 +114,9 @@ private:
   /// Copies each input link's count from its socket into `in_links_` (actor context: the
   /// sockets are the actor's). `force`: even if nobody asked since the last refresh.
   void refresh_links(bool force) noexcept;
+  void check_remote_slow() noexcept;
+  /// Messages sent over each exposed endpoint (actor context, before the sockets close).
+  graph::sent_counts exposed_sent() const;
 
   graph_core* graph_;
   framework::ref_ptr<graph_core> graph_ref_;  // dropped at finish
@@ -140,6 +164,24 @@ private:
   };
   std::vector<std::unique_ptr<in_link>> in_links_;
   std::uint64_t links_epoch_seen_ = 0;  // actor context
+
+  // Remote links (building thread, then the actor).
+  struct exposure {
+    output* port;
+    std::string asked;  // as given to bind
+    std::string bound;  // as bound (a tcp wildcard resolved)
+    int subscriptions;
+  };
+  std::vector<exposure> exposed_;
+  struct remote_upstream {
+    std::string actor;
+    std::vector<std::pair<input*, std::string>> links;  // input, endpoint connected
+    std::vector<std::uint64_t> expected;                 // per link: under mutex_, once announced
+    bool announced = false;                              // under mutex_
+    bool done = false;                                   // actor context
+  };
+  std::vector<remote_upstream> remote_ups_;
+  std::atomic<bool> remote_check_{false};  // an announced upstream is not done yet
 
   // counters
   std::atomic<std::uint64_t> progress_done_{0}, progress_total_{0};

@@ -1,6 +1,8 @@
 // DOT export: nodes from the actors, edges from the links and their counts.
 #include <troupe/actors/dot.hpp>
 
+#include <map>
+
 namespace troupe::actors {
 
 namespace {
@@ -23,8 +25,18 @@ std::string dot_string(std::string_view s) {
 
 std::string to_dot(const graph& g, const dot_options& o) {
   std::string s = "digraph " + dot_string(g.name()) + " {\n  rankdir=LR;\n  node [shape=box];\n";
-  for (const std::string& a : g.actors())
-    s += "  " + dot_string(a) + " [label=" + dot_string(a + "\n" + g.type_of(a)) + "];\n";
+  if (o.placement) {
+    std::map<std::string, std::vector<std::string>> by_node;
+    for (const std::string& a : g.actors()) by_node[o.placement->node_of.at(a)].push_back(a);
+    for (const auto& [node, actors] : by_node) {
+      s += "  subgraph " + dot_string("cluster_" + node) + " {\n    label=" + dot_string("node " + node) + ";\n";
+      for (const std::string& a : actors) s += "    " + dot_string(a) + " [label=" + dot_string(a + "\n" + g.type_of(a)) + "];\n";
+      s += "  }\n";
+    }
+  } else {
+    for (const std::string& a : g.actors())
+      s += "  " + dot_string(a) + " [label=" + dot_string(a + "\n" + g.type_of(a)) + "];\n";
+  }
   for (const link_info& l : g.links()) {
     const auto fdot = l.from.rfind('.');
     const auto tdot = l.to.rfind('.');
@@ -32,6 +44,10 @@ std::string to_dot(const graph& g, const dot_options& o) {
     if (!l.topics.empty()) {
       label += "\ntopics:";
       for (const std::string& t : l.topics) label += " '" + t + "'";
+    }
+    if (o.placement) {
+      for (const placed_link& p : o.placement->links)
+        if (p.from == l.from && p.to == l.to && p.remote()) label += "\n" + p.transport + " (" + p.from_node + " -> " + p.to_node + ")";
     }
     if (o.counts) label += "\n" + std::to_string(l.messages) + " msgs";
     s += "  " + dot_string(l.from.substr(0, fdot)) + " -> " + dot_string(l.to.substr(0, tdot)) + " [label=" + dot_string(label) + "];\n";

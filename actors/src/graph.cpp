@@ -2,6 +2,7 @@
 #include "graph_core.hpp"
 
 #include <troupe/framework/log.hpp>
+#include <troupe/messaging/error.hpp>
 
 #include <algorithm>
 
@@ -89,6 +90,15 @@ const std::string& graph::name() const noexcept { return core_->name; }
 
 namespace {
 
+/// Sets a SUB input's subscriptions and remembers them (each publisher it connects to
+/// receives every distinct one).
+void subscribe_input(graph_core& g, cell& r, input& i, const std::vector<std::string>& topics) {
+  auto& set = g.input_topics[r.name() + "." + i.name()];
+  r.subscribe(i, topics);
+  if (topics.empty()) set.insert("");
+  set.insert(topics.begin(), topics.end());
+}
+
 void spawn_cells(graph_core& g, std::string name, const actor_type& t, const spawn_options& o) {
   if (g.started) throw graph_error("graph '" + g.name + "': spawn('" + name + "') after start()");
   if (name.empty() || name.find_first_of("./[]") != std::string::npos)
@@ -96,8 +106,13 @@ void spawn_cells(graph_core& g, std::string name, const actor_type& t, const spa
   if (g.groups.count(name)) throw graph_error("graph '" + g.name + "': duplicate actor name '" + name + "'");
   if (o.replicas < 1)
     throw graph_error("actor '" + name + "': replicas must be at least 1 (got " + std::to_string(o.replicas) + ")");
+  for (int i : o.only)
+    if (i < 0 || i >= o.replicas)
+      throw graph_error("actor '" + name + "': replica " + std::to_string(i) + " to spawn here is not in 0.." +
+                        std::to_string(o.replicas - 1));
   std::vector<cell*> members;
   for (int i = 0; i < o.replicas; ++i) {
+    if (!o.only.empty() && std::find(o.only.begin(), o.only.end(), i) == o.only.end()) continue;
     std::string cname = o.replicas == 1 ? name : name + "[" + std::to_string(i) + "]";
     auto c = framework::make_ref<cell>(g, t, cname, o);
     members.push_back(c.get());
@@ -150,8 +165,7 @@ void graph::subscribe(std::string_view from, std::string_view to, const std::vec
       if (in.kind == port_kind::sub) {
         // Subscriptions are set before connecting, so the publisher has them with the pipe:
         // nothing published after start() is missed.
-        if (topics.empty()) i.sock_.set(messaging::option::subscribe, std::string_view{});
-        for (const std::string& t : topics) i.sock_.set(messaging::option::subscribe, t);
+        subscribe_input(g, *r, i, topics);
       }
       i.sock_.connect(o.endpoint());
       const std::size_t slot = r->add_in_link(i, o.endpoint());
@@ -250,6 +264,88 @@ std::vector<std::string> graph::actors() const {
 
 const std::string& graph::type_of(std::string_view name) const {
   return resolve(*core_, name).front()->type().name;
+}
+
+namespace {
+
+/// The one cell of "actor.port" (a replica or a single actor) and its port name.
+std::pair<cell*, std::string_view> one_cell(const graph_core& g, std::string_view addr) {
+  const address a = parse(addr);
+  const auto& cells = resolve(g, a.actor);
+  if (cells.size() != 1)
+    throw graph_error("'" + std::string(addr) + "' names a pool; name one replica, as '" + std::string(a.actor) +
+                      "[0]." + std::string(a.port) + "'");
+  port_of(*cells.front(), a.actor, a.port);  // throws for an unknown port
+  return {cells.front(), a.port};
+}
+
+}  // namespace
+
+std::string graph::expose(std::string_view from, std::string_view endpoint, int subscriptions) {
+  graph_core& g = *core_;
+  if (g.started) throw graph_error("graph '" + g.name + "': expose('" + std::string(from) + "') after start()");
+  auto [c, pname] = one_cell(g, from);
+  output* o = c->find_output(pname);
+  if (!o) throw graph_error("cannot expose '" + std::string(from) + "': it is an input port; links start at outputs");
+  try {
+    std::string bound = c->expose(*o, endpoint, subscriptions);
+    g.linked_ports.insert(std::string(from));
+    return bound;
+  } catch (const messaging::error& e) {
+    throw graph_error("cannot expose '" + std::string(from) + "' at '" + std::string(endpoint) + "': " + e.what());
+  }
+}
+
+void graph::connect_remote(std::string_view from, std::string_view endpoint, std::string_view to,
+                           const std::vector<std::string>& topics) {
+  graph_core& g = *core_;
+  if (g.started) throw graph_error("graph '" + g.name + "': connect_remote('" + std::string(to) + "') after start()");
+  const address a = parse(from);
+  auto [r, pname] = one_cell(g, to);
+  input* i = r->find_input(pname);
+  if (!i) throw graph_error("cannot link '" + std::string(from) + "' -> '" + std::string(to) + "': '" + std::string(to) + "' is an output port");
+  if (!topics.empty() && i->kind() != port_kind::sub)
+    throw graph_error("cannot subscribe '" + std::string(to) + "': topics need a SUB input");
+  if (i->kind() == port_kind::sub) subscribe_input(g, *r, *i, topics);
+  try {
+    i->sock_.connect(endpoint);
+  } catch (const messaging::error& e) {
+    throw graph_error("cannot link '" + std::string(from) + "' -> '" + std::string(to) + "' over '" + std::string(endpoint) + "': " + e.what());
+  }
+  const std::size_t slot = r->add_in_link(*i, std::string(endpoint));
+  g.link_list.push_back({std::string(from), std::string(to), topics, r, slot});
+  r->add_remote_upstream(std::string(a.actor), *i, std::string(endpoint));
+  g.linked_ports.insert(std::string(to));
+}
+
+void graph::remote_finished(std::string_view actor, const sent_counts& sent) {
+  for (auto& c : core_->cells) c->remote_finished(actor, sent);
+}
+
+bool graph::remote_ready(std::string& waiting) {
+  graph_core& g = *core_;
+  auto local = [&](const cell& c) {
+    return [&](const output& o) {
+      std::uint64_t n = 0;
+      const std::string from = c.name() + "." + o.name();
+      for (const auto& l : g.link_list) {
+        if (l.from != from) continue;
+        auto t = g.input_topics.find(l.to);
+        if (t != g.input_topics.end()) n += t->second.size();
+      }
+      return n;
+    };
+  };
+  for (auto& c : g.cells) {
+    waiting = c->remote_waiting(local(*c));
+    if (!waiting.empty()) return false;
+  }
+  return true;
+}
+
+void graph::on_actor_finished(std::function<void(const std::string& actor, const sent_counts& sent)> fn) {
+  if (core_->started) throw graph_error("graph '" + core_->name + "': on_actor_finished() after start()");
+  core_->finished_hook = std::move(fn);
 }
 
 std::vector<link_info> graph::links() const {

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -38,6 +39,11 @@ public:
     std::size_t slot;  // the receiver's in-link slot
   };
   std::vector<link_record> link_list;  // in the order made
+  // "actor.port" of each SUB input: the distinct topics it subscribes to ("" for everything),
+  // whose number is how many subscriptions each publisher it connects to receives.
+  std::map<std::string, std::set<std::string>, std::less<>> input_topics;
+  // Distributed graphs: told when a cell finishes (set before start, then read-only).
+  std::function<void(const std::string&, const graph::sent_counts&)> finished_hook;
   bool started = false;
 
   /// A cell finished (any thread).

@@ -25,6 +25,12 @@ std::string render(const std::string& file, text_position at, const std::string&
 graph_file_error::graph_file_error(std::string f, text_position at, std::string ptr, std::string why)
     : graph_error(render(f, at, ptr, why)), file(std::move(f)), where(at), pointer(std::move(ptr)), reason(std::move(why)) {}
 
+const node_decl* graph_description::find_node(std::string_view n) const noexcept {
+  for (const node_decl& x : nodes)
+    if (x.name == n) return &x;
+  return nullptr;
+}
+
 void graph_description::fail(const std::string& pointer, std::string reason, bool at_key) const {
   text_position at;
   if (positions) at = at_key ? positions->key(pointer) : positions->value(pointer);
@@ -169,7 +175,7 @@ supervision read_supervision(const graph_description& d, const json& v, const st
 
 actor_decl read_actor(const graph_description& d, const json& v, const std::string& pointer) {
   need_object(d, v, pointer, "an actor");
-  fields f(d, v, pointer, {"name", "type", "params", "replicas", "batch", "supervision"});
+  fields f(d, v, pointer, {"name", "type", "params", "replicas", "batch", "supervision", "node", "nodes"});
   actor_decl a;
   a.pointer = pointer;
   a.name = f.string("name", true);
@@ -180,7 +186,63 @@ actor_decl read_actor(const graph_description& d, const json& v, const std::stri
   a.options.replicas = static_cast<int>(f.integer("replicas", false, 1, 1, 100'000));
   a.options.batch = static_cast<int>(f.integer("batch", false, a.options.batch, 1, 1'000'000));
   if (const json* s = f.find("supervision")) a.options.policy = read_supervision(d, *s, f.at("supervision"));
+  // Placement: names are checked against "nodes" once every section is read.
+  const std::string one = f.string("node", false);
+  if (f.find("node")) {
+    if (f.find("nodes")) d.fail(f.at("nodes"), "give either 'node' (every replica there) or 'nodes' (one per replica), not both");
+    a.placement.assign(static_cast<std::size_t>(a.options.replicas), one);
+    a.placement_pointer = f.at("node");
+  } else if (const json* n = f.array("nodes", false)) {
+    a.placement_pointer = f.at("nodes");
+    if (n->size() != static_cast<std::size_t>(a.options.replicas))
+      d.fail(f.at("nodes"), "'nodes' names the node of each replica: " + std::to_string(a.options.replicas) + " expected, not " +
+                                std::to_string(n->size()));
+    for (std::size_t i = 0; i < n->size(); ++i) {
+      const json& e = (*n)[i];
+      if (!e.is_string()) d.fail(f.at("nodes") + "/" + std::to_string(i), "a node name must be a string, not " + type_word(e) + " " + shown(e));
+      a.placement.push_back(e.get<std::string>());
+    }
+  }
   return a;
+}
+
+node_decl read_node(const graph_description& d, const json& v, const std::string& pointer) {
+  need_object(d, v, pointer, "a node");
+  fields f(d, v, pointer, {"name", "control", "host"});
+  node_decl n;
+  n.pointer = pointer;
+  n.name = f.string("name", true);
+  check_name(d, n.name, f.at("name"), "node name", "./[] ");
+  n.control = f.string("control", true);
+  if (!n.control.starts_with("ipc://") && !n.control.starts_with("tcp://"))
+    d.fail(f.at("control"), "'control' must be an ipc:// or tcp:// endpoint, not \"" + n.control + "\"");
+  if (n.control.size() <= 6) d.fail(f.at("control"), "'control' has no address after the transport");
+  n.host = f.string("host", false);
+  if (f.find("host") && n.host.empty()) d.fail(f.at("host"), "'host' must not be empty");
+  return n;
+}
+
+/// Every placed actor names listed nodes; with "nodes", every actor is placed.
+void check_placement(const graph_description& d) {
+  for (const actor_decl& a : d.actors) {
+    if (!d.distributed()) {
+      if (!a.placement.empty())
+        d.fail(a.placement_pointer,
+               "actor '" + a.name + "' is placed on node '" + a.placement.front() +
+                   "', but the graph lists no \"nodes\" (each with its control endpoint)");
+      continue;
+    }
+    if (a.placement.empty())
+      d.fail(a.pointer, "actor '" + a.name + "' has no \"node\": in a graph with \"nodes\" every actor is placed");
+    for (std::size_t i = 0; i < a.placement.size(); ++i) {
+      if (d.find_node(a.placement[i])) continue;
+      const bool single = a.placement_pointer.ends_with("/node");
+      std::string known;
+      for (const node_decl& n : d.nodes) known += (known.empty() ? "" : ", ") + n.name;
+      d.fail(single ? a.placement_pointer : a.placement_pointer + "/" + std::to_string(i),
+             "unknown node '" + a.placement[i] + "' (\"nodes\" lists: " + known + ")");
+    }
+  }
 }
 
 /// "actor.port", where actor is a declared name or one replica of it ("work[2]").
@@ -268,7 +330,7 @@ graph_description parse(std::string_view text, std::string file) {
     d.fail(p, "duplicate key '" + p.substr(p.rfind('/') + 1) + "' in one object (JSON would keep only the last)", true);
   }
   need_object(d, doc, "", "a graph file");
-  fields top(d, doc, "", {"version", "name", "actors", "links"});
+  fields top(d, doc, "", {"version", "name", "actors", "links", "nodes"});
   d.version = static_cast<int>(top.integer("version", true, 0, 1, std::numeric_limits<int>::max()));
   if (d.version > current_version)
     d.fail("/version", "version " + std::to_string(d.version) + " is newer than this troupe reads (" +
@@ -294,6 +356,20 @@ graph_description parse(std::string_view text, std::string file) {
     for (std::size_t i = 0; i < links->size(); ++i)
       d.links.push_back(read_link(d, (*links)[i], "/links/" + std::to_string(i), names));
   }
+  if (const json* nodes = top.array("nodes", false)) {
+    if (nodes->empty()) d.fail("/nodes", "'nodes' is empty: leave it out to run everything in one process");
+    for (std::size_t i = 0; i < nodes->size(); ++i) {
+      const std::string p = "/nodes/" + std::to_string(i);
+      d.nodes.push_back(read_node(d, (*nodes)[i], p));
+      for (std::size_t k = 0; k + 1 < d.nodes.size(); ++k) {
+        if (d.nodes[k].name == d.nodes.back().name)
+          d.fail(p + "/name", "duplicate node name '" + d.nodes.back().name + "' (first at " + d.nodes[k].pointer + ")");
+        if (d.nodes[k].control == d.nodes.back().control)
+          d.fail(p + "/control", "node '" + d.nodes.back().name + "' has the control endpoint of node '" + d.nodes[k].name + "'");
+      }
+    }
+  }
+  check_placement(d);
   return d;
 }
 

@@ -66,6 +66,7 @@ bool input::recv(messaging::multipart& parts) {
     wrong_style(c, name_, "recv() is for fiber-style actors; a handler-style actor receives in on_message()");
   for (;;) {
     if (c.hard()) return false;
+    c.check_remote();
     const bool closed = c.inputs_closed();  // before the read: an empty read is then final
     if (sock_.recv(parts, messaging::flags::dontwait)) {
       counted();

@@ -167,11 +167,11 @@ TEST_SUITE("graph_file") {
   }
 
   TEST_CASE("an unknown key names its line and column") {
-    const file_error e = error_in(graph_text(", \"node\": \"a\""));
+    const file_error e = error_in(graph_text(", \"nod\": \"a\""));
     CHECK(e.line == 5);
     CHECK(e.column == 42);
-    CHECK(e.pointer == "/actors/1/node");
-    CHECK(contains(e.what, "unknown key 'node' (expected one of: name, type, params, replicas, batch, supervision"));
+    CHECK(e.pointer == "/actors/1/nod");
+    CHECK(contains(e.what, "unknown key 'nod' (expected one of: name, type, params, replicas, batch, supervision, node, nodes"));
     // x- keys are annotations: no error.
     CHECK(error_in(graph_text(", \"x-note\": \"a\"")).what.empty());
   }

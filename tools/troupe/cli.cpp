@@ -4,13 +4,21 @@
 #include "options.hpp"
 #include "run.hpp"
 
+#include <troupe/actors/distributed_graph.hpp>
 #include <troupe/actors/dot.hpp>
+#include <troupe/actors/node.hpp>
+#include <troupe/actors/placement.hpp>
+#include <troupe/framework/log.hpp>
 #include <troupe/actors/graph_file.hpp>
 #include <troupe/framework/runtime.hpp>
 #include <troupe/messaging/context.hpp>
 
+#include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <optional>
+#include <sstream>
 
 namespace troupe::cli {
 
@@ -34,8 +42,107 @@ void list_types(const ta::registry& types) {
   }
 }
 
+int code_of(run_result r) {
+  switch (r) {
+    case run_result::finished: return 0;
+    case run_result::failed: return 1;
+    case run_result::interrupted: return 130;
+  }
+  return 1;
+}
+
+/// A graph file with "nodes": checked here when this program hosts its types, then shown
+/// (graph) or deployed to its nodes and run (run).
+int run_distributed(const options& o, const ta::registry& types, const ta::graph_description& d) {
+  std::ifstream in(o.graph_file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  framework::runtime rt;
+  messaging::context ctx(rt);
+  const ta::placement_plan plan = ta::plan_placement(d, o.force_tcp);
+  bool hosted = true;
+  for (const ta::actor_decl& a : d.actors) hosted = hosted && types.contains(a.type);
+  std::optional<ta::graph> whole;
+  if (hosted) {
+    whole.emplace(ctx, d.name, types);
+    ta::graph_file::build(*whole, d);  // types, ports and links checked before any node is asked
+  }
+  for (const ta::placed_link& l : plan.links) {
+    if (!l.remote()) continue;
+    framework::log(framework::log_level::info, "link " + l.from + " (node " + l.from_node + ") -> " + l.to + " (node " +
+                                                   l.to_node + "): " + l.transport +
+                                                   (l.transport == "ipc" ? " (one host)" : o.force_tcp ? " (--tcp)" : " (other hosts)"));
+  }
+  if (o.cmd == options::command::graph) {
+    if (o.run_graph) throw usage_error("'graph --run' runs graphs in one process; for a graph with \"nodes\" use 'run --counters-json'");
+    if (!whole) throw ta::graph_error("'graph' of a distributed graph needs its actor types in this program");
+    std::cout << ta::to_dot(*whole, {.counts = false, .placement = &plan}) << std::flush;
+    return 0;
+  }
+  whole.reset();
+  ta::distributed_graph g(ctx, d, text.str(), {.force_tcp = o.force_tcp});
+  g.deploy();
+  return code_of(run_graph(g, o));
+}
+
+volatile std::sig_atomic_t g_node_signal = 0;
+ta::node* g_node = nullptr;
+extern "C" void on_node_signal(int) {
+  g_node_signal = 1;
+  if (g_node) g_node->request_stop();
+}
+
+int node_command(const options& o, const ta::registry& types) {
+  framework::runtime rt;
+  messaging::context ctx(rt);
+  ta::node n(ctx, {.name = o.node_name, .listen = o.listen}, types);
+  g_node = &n;
+  struct sigaction sa {};
+  sa.sa_handler = on_node_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  try {
+    n.run();
+  } catch (...) {
+    g_node = nullptr;
+    throw;
+  }
+  g_node = nullptr;
+  return 0;
+}
+
+int status_command(const options& o) {
+  const ta::graph_description d = ta::graph_file::load(o.graph_file);
+  if (!d.distributed()) throw ta::graph_error("graph '" + d.name + "' lists no \"nodes\": 'status' asks nodes");
+  framework::runtime rt;
+  messaging::context ctx(rt);
+  int code = 0;
+  for (const ta::node_decl& n : d.nodes) {
+    nlohmann::json s;
+    try {
+      s = ta::node_status(ctx, n.control, std::chrono::seconds(3));
+    } catch (const std::exception& e) {
+      std::printf("node %s (%s): not answering: %s\n", n.name.c_str(), n.control.c_str(), e.what());
+      code = 1;
+      continue;
+    }
+    std::printf("node %s (%s, pid %lld): %s%s\n", n.name.c_str(), n.control.c_str(), s.value("pid", 0LL),
+                s.value("state", std::string("?")).c_str(),
+                s.contains("graph") ? (", graph '" + s["graph"].get<std::string>() + "' run " + s.value("run", std::string())).c_str() : "");
+    if (!s.contains("counters")) continue;
+    for (auto& [actor, c] : s["counters"].items())
+      std::printf("  %-20s %-9s in %12llu  out %12llu  queued %8llu  restarts %llu\n", actor.c_str(),
+                  c.value("state", std::string("?")).c_str(), c.value("in", 0ULL), c.value("out", 0ULL), c.value("queued", 0ULL),
+                  c.value("restarts", 0ULL));
+  }
+  return code;
+}
+
 int run_command(const options& o, const ta::registry& types) {
   const ta::graph_description d = ta::graph_file::load(o.graph_file);
+  if (d.distributed()) return run_distributed(o, types, d);
+  if (o.force_tcp) throw usage_error("--tcp is for graphs with \"nodes\" (links between nodes)");
   framework::runtime rt;
   messaging::context ctx(rt);
   int code = 0;
@@ -43,13 +150,7 @@ int run_command(const options& o, const ta::registry& types) {
     ta::graph g(ctx, d.name, types);
     ta::graph_file::build(g, d);
     const bool runs = o.cmd == options::command::run || o.run_graph;
-    if (runs) {
-      switch (run_graph(g, o)) {
-        case run_result::finished: code = 0; break;
-        case run_result::failed: code = 1; break;
-        case run_result::interrupted: code = 130; break;
-      }
-    }
+    if (runs) code = code_of(run_graph(g, o));
     if (o.cmd == options::command::graph) std::cout << ta::to_dot(g, {.counts = o.run_graph}) << std::flush;
   }
   return code;
@@ -72,7 +173,12 @@ int main(int argc, char** argv, const ta::registry& types) {
       case options::command::types: list_types(types); return 0;
       case options::command::run:
       case options::command::graph: return run_command(o, types);
+      case options::command::node: return node_command(o, types);
+      case options::command::status: return status_command(o);
     }
+  } catch (const usage_error& e) {
+    std::fprintf(stderr, "troupe: %s\n", e.what());
+    return 2;
   } catch (const ta::graph_error& e) {
     std::fprintf(stderr, "troupe: %s\n", e.what());
     return 1;

@@ -13,7 +13,16 @@ usage:
   troupe graph GRAPH.json [--run ...] print the graph as Graphviz DOT (with --run: run it
                                       first and label each link with its message count)
   troupe types                        list the actor types this program hosts
+  troupe node --name NAME --listen ENDPOINT
+                                      host actors for distributed graphs (graph files with
+                                      "nodes"; see docs/distributing.md) until Ctrl-C
+  troupe status GRAPH.json            each node of a distributed graph: its state and
+                                      every actor's counters
   troupe --help | --version
+
+A graph file with "nodes" runs distributed: `troupe run` deploys each node's part to its
+`troupe node` process, links nodes over ipc (same host) or tcp, starts, shows progress and
+drains on Ctrl-C as in one process.
 
 options of run (and of graph --run):
   --timeout SECONDS       fail (exit 1) if the graph has not finished by then; it is drained
@@ -22,6 +31,8 @@ options of run (and of graph --run):
   --progress | --no-progress
                           force the live progress line on stderr on or off (default: on
                           when stderr is a terminal)
+  --tcp                   distributed graphs: links between nodes over tcp even when the
+                          nodes share a host (default there: ipc)
 
 Ctrl-C drains the graph (sources stop, queued messages are finished); a second Ctrl-C stops
 it at once. Exit codes: 0 done, 1 graph error or failed run, 2 usage error, 130 interrupted.
@@ -60,8 +71,12 @@ options parse_options(const std::vector<std::string>& args) {
     o.cmd = options::command::run;
   } else if (cmd == "graph") {
     o.cmd = options::command::graph;
+  } else if (cmd == "node") {
+    o.cmd = options::command::node;
+  } else if (cmd == "status") {
+    o.cmd = options::command::status;
   } else {
-    throw usage_error("unknown command '" + cmd + "' (expected run, graph or types; try 'troupe --help')");
+    throw usage_error("unknown command '" + cmd + "' (expected run, graph, node, status or types; try 'troupe --help')");
   }
   bool runs = o.cmd == options::command::run;
   for (std::size_t i = 1; i < args.size(); ++i) {
@@ -83,19 +98,30 @@ options parse_options(const std::vector<std::string>& args) {
     } else if (a == "--counters-json") {
       o.counters_json = value();
       if (o.counters_json.empty()) throw usage_error("--counters-json needs a file name");
+    } else if (a == "--tcp" && (o.cmd == options::command::run || o.cmd == options::command::graph)) {
+      o.force_tcp = true;
+    } else if (a == "--name" && o.cmd == options::command::node) {
+      o.node_name = value();
+    } else if (a == "--listen" && o.cmd == options::command::node) {
+      o.listen = value();
     } else if (a == "--progress") {
       o.progress = options::progress_mode::on;
     } else if (a == "--no-progress") {
       o.progress = options::progress_mode::off;
     } else if (a.starts_with("-")) {
       throw usage_error("unknown option '" + a + "' for '" + cmd + "' (try 'troupe --help')");
-    } else if (o.graph_file.empty() && o.cmd != options::command::types) {
+    } else if (o.graph_file.empty() && o.cmd != options::command::types && o.cmd != options::command::node) {
       o.graph_file = a;
     } else {
       throw usage_error("unexpected argument '" + a + "'");
     }
   }
-  if (o.cmd != options::command::types && o.graph_file.empty()) throw usage_error("'" + cmd + "' needs a graph file");
+  if (o.cmd == options::command::node) {
+    if (o.node_name.empty()) throw usage_error("'node' needs --name NAME");
+    if (o.listen.empty()) throw usage_error("'node' needs --listen ENDPOINT (ipc://PATH or tcp://HOST:PORT)");
+  } else if (o.cmd != options::command::types && o.graph_file.empty()) {
+    throw usage_error("'" + cmd + "' needs a graph file");
+  }
   const bool run_options = o.timeout || o.duration || !o.counters_json.empty() || o.progress != options::progress_mode::automatic;
   if (run_options && !runs) throw usage_error("--timeout, --duration, --counters-json and --progress need 'run' or 'graph --run'");
   if (o.timeout && o.duration) throw usage_error("--timeout and --duration exclude each other");

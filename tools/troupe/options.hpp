@@ -15,7 +15,7 @@ struct usage_error : std::runtime_error {
 };
 
 struct options {
-  enum class command { help, version, types, run, graph } cmd = command::help;
+  enum class command { help, version, types, run, graph, node, status } cmd = command::help;
   std::string graph_file;
   /// run: a bound on the run; reaching it is an error (the graph is drained, exit 1).
   std::optional<std::chrono::milliseconds> timeout;
@@ -24,6 +24,9 @@ struct options {
   std::string counters_json;  ///< run: write the final counters here
   enum class progress_mode { automatic, on, off } progress = progress_mode::automatic;
   bool run_graph = false;     ///< graph: run it first, then print the DOT with counts
+  bool force_tcp = false;     ///< run, graph: links between nodes over tcp even on one host
+  std::string node_name;      ///< node: --name
+  std::string listen;         ///< node: --listen
 };
 
 /// Parses argv[1..]; throws usage_error.

@@ -89,20 +89,24 @@ private:
   framework::log_sink previous_;
 };
 
-void print_summary(const ta::graph& g, const nlohmann::json& c, double wall, const char* how) {
+template <class G>
+void print_summary(const G& g, const nlohmann::json& c, double wall, const char* how) {
   std::size_t w = 5;
   for (const std::string& a : g.actors()) w = std::max(w, a.size());
   std::fprintf(stderr, "graph '%s' %s in %.3f s\n", g.name().c_str(), how, wall);
   std::fprintf(stderr, "  %-*s %12s %12s %8s  %s\n", static_cast<int>(w), "actor", "in", "out", "restarts", "type");
   for (const std::string& a : g.actors()) {
     const nlohmann::json& x = c.at(a);
+    std::string type = x.at("type").get<std::string>();
+    if (x.contains("node")) type += "  (node " + x.at("node").get<std::string>() + ")";
     std::fprintf(stderr, "  %-*s %12llu %12llu %8llu  %s\n", static_cast<int>(w), a.c_str(),
                  x.at("in").get<unsigned long long>(), x.at("out").get<unsigned long long>(),
-                 x.at("restarts").get<unsigned long long>(), x.at("type").get<std::string>().c_str());
+                 x.at("restarts").get<unsigned long long>(), type.c_str());
   }
 }
 
-void write_counters(const std::string& path, const ta::graph& g, const nlohmann::json& c, double wall, const char* how) {
+template <class G>
+void write_counters(const std::string& path, const G& g, const nlohmann::json& c, double wall, const char* how) {
   nlohmann::json links = nlohmann::json::array();
   for (const ta::link_info& l : g.links())
     links.push_back({{"from", l.from}, {"to", l.to}, {"topics", l.topics}, {"messages", l.messages}});
@@ -114,7 +118,8 @@ void write_counters(const std::string& path, const ta::graph& g, const nlohmann:
 
 }  // namespace
 
-run_result run_graph(ta::graph& g, const options& o) {
+template <class G>
+run_result run_graph(G& g, const options& o) {
   const bool show = o.progress == options::progress_mode::on ||
                     (o.progress == options::progress_mode::automatic && isatty(STDERR_FILENO));
   sigint_guard sig;
@@ -140,6 +145,11 @@ run_result run_graph(ta::graph& g, const options& o) {
   for (;;) {
     r = g.wait(std::chrono::milliseconds(show ? 250 : 100));
     if (r.finished || stopper_done) break;  // a stop that gave up has named who hung
+    if (!r.error.empty() && !stopper.joinable()) {
+      // A failure (a distributed graph's node reported one): stop the rest at once.
+      r = g.stop(ta::stop_mode::hard, drain_timeout);
+      break;
+    }
     const auto now = clock::now();
     const int seen = g_interrupts;
     if (seen > handled) {
@@ -191,5 +201,8 @@ run_result run_graph(ta::graph& g, const options& o) {
   if (!o.counters_json.empty()) write_counters(o.counters_json, g, c, wall, how);
   return result;
 }
+
+template run_result run_graph(ta::graph&, const options&);
+template run_result run_graph(ta::distributed_graph&, const options&);
 
 }  // namespace troupe::cli

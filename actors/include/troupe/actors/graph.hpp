@@ -8,6 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -32,6 +35,9 @@ struct spawn_options {
   supervision policy{};
   /// Handler style: messages taken per run before yielding to other actors.
   int batch = 64;
+  /// A graph spread over processes: spawn only these replicas of the pool here (indices from
+  /// 0; empty: all). The others live in other processes, reached by expose()/connect_remote().
+  std::vector<int> only{};
 };
 
 /// How to stop.
@@ -137,6 +143,37 @@ public:
   /// Every link, in the order made, with its message count (see link_info::messages).
   /// Thread-safe like counters().
   std::vector<link_info> links() const;
+
+  // ---- one process's part of a graph spread over several (docs/distributing.md) ----
+
+  /// Sent messages per link endpoint of an actor that finished (see on_actor_finished()).
+  using sent_counts = std::map<std::string, std::uint64_t, std::less<>>;
+
+  /// Binds `endpoint` (ipc:// or tcp://) on output `from` ("actor.port" of one actor here)
+  /// for one link to an input in another process, which connects to it. `subscriptions`: how
+  /// many distinct topics that input's SUB socket subscribes to (0 for a PUSH output), so
+  /// that remote_ready() can tell when the publisher has them all. Returns the endpoint bound
+  /// (a tcp wildcard port resolved). Before start(); throws graph_error naming the output.
+  std::string expose(std::string_view from, std::string_view endpoint, int subscriptions);
+  /// Links output `from` of actor `from`'s actor in another process, bound at `endpoint`, to
+  /// input `to` here (one actor), subscribing to `topics` (a SUB input). The input's stream
+  /// from that actor ends when remote_finished() has said how many messages it sent over
+  /// `endpoint` and they have all been read. Before start().
+  void connect_remote(std::string_view from, std::string_view endpoint, std::string_view to,
+                      const std::vector<std::string>& topics);
+  /// Actor `actor` of another process finished, having sent `sent[endpoint]` messages over
+  /// each link endpoint it exposed (a missing endpoint: 0). Any thread; unknown actors are
+  /// ignored (no link from them ends here).
+  void remote_finished(std::string_view actor, const sent_counts& sent);
+  /// Building thread, before start(): true when every exposed endpoint has its peer connected
+  /// and every exposed PUB output has received its subscribers' subscriptions (so nothing
+  /// published after start() is missed). Else false, and `waiting` names the first output
+  /// still waiting.
+  bool remote_ready(std::string& waiting);
+  /// Called when an actor here finishes, on the thread that finished it (keep it short, do
+  /// not block), with the messages it sent over each endpoint expose() bound for it (keys as
+  /// expose() returned them). Set before start().
+  void on_actor_finished(std::function<void(const std::string& actor, const sent_counts& sent)> fn);
 
 private:
   void spawn_type(std::string name, actor_type t, spawn_options o);

@@ -36,7 +36,21 @@ struct actor_decl {
   std::string name;
   std::string type;
   spawn_options options;
+  /// The node of each replica ("node" or "nodes"); empty when the graph has no "nodes".
+  std::vector<std::string> placement;
+  std::string placement_pointer;  ///< of its "node" or "nodes" field ("" if none)
   std::string pointer;  ///< of the entry ("/actors/2")
+};
+
+/// One entry of "nodes": a process (`troupe node`) that hosts part of the graph.
+struct node_decl {
+  std::string name;
+  /// Where its control socket listens: "ipc://PATH" or "tcp://HOST:PORT".
+  std::string control;
+  /// The address its links to other hosts bind on; default: the host of `control` (an ipc
+  /// control endpoint means this host, as do localhost and 127.x).
+  std::string host;
+  std::string pointer;  ///< of the entry ("/nodes/1")
 };
 
 /// One entry of "links".
@@ -53,10 +67,17 @@ struct graph_description {
   std::string name;
   std::vector<actor_decl> actors;
   std::vector<link_decl> links;
+  /// Where the actors run (docs/graph-format.md#nodes); empty: all in one process.
+  std::vector<node_decl> nodes;
   /// The file name errors are reported against.
   std::string file;
   /// Positions of the source text (empty for a description made in code).
   std::shared_ptr<const json_source_map> positions;
+
+  /// The graph is spread over nodes.
+  bool distributed() const noexcept { return !nodes.empty(); }
+  /// The entry of node `name`, or nullptr.
+  const node_decl* find_node(std::string_view name) const noexcept;
 
   /// An error at `pointer` (its key's position when `at_key`).
   [[noreturn]] void fail(const std::string& pointer, std::string reason, bool at_key = false) const;

@@ -1,0 +1,66 @@
+#pragma once
+/// Placement: which node hosts each actor of a graph spread over processes, and how each link
+/// between two actors travels (inproc on one node, ipc between nodes of one host, tcp across
+/// hosts). See docs/distributing.md.
+
+#include <troupe/actors/graph_file.hpp>
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace troupe::actors {
+
+/// One link between two actors (a pool's replicas apart), as a distributed graph makes it.
+struct placed_link {
+  std::size_t id = 0;  ///< its index in the plan (it names the link's data endpoint)
+  std::string from;    ///< "actor.port" of the output (replica names)
+  std::string to;      ///< "actor.port" of the input
+  std::vector<std::string> topics;
+  std::string from_node, to_node;
+  /// "inproc" (both ends on one node), "ipc" (two nodes of one host) or "tcp".
+  std::string transport;
+  /// Distinct topics the receiving input subscribes to over all its links ("everything"
+  /// counts as one): what a PUB output of this link receives from it.
+  int subscriptions = 0;
+  std::string pointer;  ///< the link's entry in the file ("/links/3")
+  bool remote() const noexcept { return from_node != to_node; }
+};
+
+/// Where everything of a distributed graph goes. Computed the same way by the coordinator
+/// and by each node from the same file, so link ids agree.
+struct placement_plan {
+  std::vector<placed_link> links;
+  /// Actor (replica names) → node, for every actor.
+  std::map<std::string, std::string, std::less<>> node_of;
+  /// Actors (replica names) in spawn order.
+  std::vector<std::string> actors;
+};
+
+/// The plan of `d`, which must be distributed(). `force_tcp`: tcp between nodes even of one
+/// host (tests, or hosts whose ipc directories differ).
+placement_plan plan_placement(const graph_description& d, bool force_tcp);
+
+/// The host a node's data links bind on: its "host", else its control endpoint's host; an ipc
+/// control endpoint, localhost and 127.x are "localhost".
+std::string host_of(const node_decl& n);
+
+/// Two nodes on one host (then links between them use ipc).
+inline bool same_host(const node_decl& a, const node_decl& b) { return host_of(a) == host_of(b); }
+
+/// The endpoint the sending node binds for remote link `l` of run `run_id`: an ipc path in
+/// the temporary directory, or a tcp wildcard port on the sending node's host.
+std::string data_endpoint(const graph_description& d, const placed_link& l, std::string_view run_id);
+
+namespace graph_file {
+
+/// Builds node `node`'s part of `d` in `g`: the actors placed there (pools: the replicas
+/// placed there) and the links between them. Links to or from other nodes are for
+/// graph::expose() and graph::connect_remote(). Errors are graph_file_errors at the field.
+void build_part(graph& g, const graph_description& d, const placement_plan& p, std::string_view node);
+
+}  // namespace graph_file
+
+}  // namespace troupe::actors

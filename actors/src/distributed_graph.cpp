@@ -1,0 +1,391 @@
+// The coordinator of a distributed graph: one DEALER per node, owned by a loop thread that
+// sends the commands callers queue, matches replies to them, relays "an actor finished" to
+// the nodes its remote links end on, and records each node's "done".
+#include <troupe/actors/distributed_graph.hpp>
+
+#include "control.hpp"
+
+#include <troupe/framework/log.hpp>
+#include <troupe/messaging/monitor.hpp>
+#include <troupe/messaging/poller.hpp>
+#include <troupe/messaging/socket.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+#include <unistd.h>
+
+namespace troupe::actors {
+
+namespace fw = troupe::framework;
+using nlohmann::json;
+
+namespace {
+
+std::string new_run_id() {
+  std::random_device rd;
+  char b[32];
+  std::snprintf(b, sizeof b, "%x-%08x", static_cast<unsigned>(::getpid()), static_cast<unsigned>(rd()));
+  return b;
+}
+
+std::unique_ptr<messaging::socket> control_socket(messaging::context& ctx, const std::string& endpoint,
+                                                  std::chrono::milliseconds heartbeat) {
+  auto s = std::make_unique<messaging::socket>(ctx, messaging::socket_type::dealer);
+  s->set(messaging::option::heartbeat_ivl, static_cast<int>(heartbeat.count()));
+  s->set(messaging::option::heartbeat_timeout, static_cast<int>(3 * heartbeat.count()));
+  s->set(messaging::option::linger, 1000);
+  s->connect(endpoint);
+  return s;
+}
+
+}  // namespace
+
+struct distributed_graph::impl {
+  impl(messaging::context& c, graph_description desc, std::string t, distribution_options opts)
+      : ctx(c), d(std::move(desc)), text(std::move(t)), o(opts), run_id(new_run_id()) {
+    if (!d.distributed()) throw graph_error("graph '" + d.name + "' lists no \"nodes\": run it in one process");
+    plan = plan_placement(d, o.force_tcp);
+    for (const node_decl& n : d.nodes) {
+      conn x{&n, control_socket(ctx, n.control, o.heartbeat), nullptr};
+      // A control connection that closes (the node died, or missed its heartbeats) is a lost
+      // node; its handshake tells that it was up.
+      const std::string ep = "inproc://troupe-coordinator-" + run_id + "-" + n.name;
+      x.sock->monitor(ep, messaging::monitor_event::handshake_succeeded | messaging::monitor_event::disconnected);
+      x.events = std::make_unique<messaging::socket>(ctx, messaging::socket_type::pair);
+      x.events->connect(ep);
+      conns.push_back(std::move(x));
+    }
+    done.assign(conns.size(), false);
+    errors.assign(conns.size(), "");
+    lost.assign(conns.size(), false);
+    loop = std::thread([this] { run(); });
+  }
+  ~impl() {
+    quit.store(true);
+    if (loop.joinable()) loop.join();
+  }
+
+  messaging::context& ctx;
+  graph_description d;
+  std::string text;
+  distribution_options o;
+  std::string run_id;
+  placement_plan plan;
+  struct conn {
+    const node_decl* decl;
+    std::unique_ptr<messaging::socket> sock;  // the loop thread's
+    std::unique_ptr<messaging::socket> events;  // its monitor (PAIR): the connection's events
+  };
+  std::vector<conn> conns;
+  std::thread loop;
+  std::atomic<bool> quit{false};
+  bool deployed = false, started = false;  // caller's thread
+
+  struct request {
+    std::size_t node;
+    json cmd;
+    std::shared_ptr<std::promise<json>> reply;
+  };
+  mutable std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<request> outbox;     // under mutex
+  std::vector<bool> done;          // under mutex: the node said "done"
+  std::vector<std::string> errors; // under mutex: what it said went wrong
+  std::vector<bool> lost;          // under mutex: its control connection closed
+
+  void run() {
+    messaging::poller poll;
+    for (std::size_t i = 0; i < conns.size(); ++i) poll.add(*conns[i].sock, messaging::poll_events::in, reinterpret_cast<void*>(i));
+    std::vector<messaging::poll_event> ready;
+    std::map<long, std::shared_ptr<std::promise<json>>> waiting;
+    long next_id = 1;
+    for (std::size_t i = 0; i < conns.size(); ++i) poll.add(*conns[i].events, messaging::poll_events::in, nullptr);
+    messaging::message in;
+    messaging::multipart ev;
+    while (!quit.load()) {
+      std::vector<request> sends;
+      {
+        std::lock_guard lock(mutex);
+        sends.swap(outbox);
+      }
+      for (request& r : sends) {
+        const long id = next_id++;
+        r.cmd["id"] = id;
+        if (r.reply) waiting[id] = r.reply;
+        conns[r.node].sock->send(internal::control_frame(std::move(r.cmd)), messaging::flags::dontwait);
+      }
+      poll.wait(ready, std::chrono::milliseconds(10));
+      for (std::size_t i = 0; i < conns.size(); ++i) {
+        while (conns[i].events->recv(ev, messaging::flags::dontwait)) {
+          if (ev.size() != 2) continue;
+          const auto rec = messaging::parse_monitor_event(ev[0], ev[1]);
+          if (!rec || rec->event != messaging::monitor_event::disconnected) continue;
+          std::lock_guard lock(mutex);
+          if (done[i] || lost[i]) continue;
+          lost[i] = true;
+          errors[i] = "node '" + conns[i].decl->name + "' at " + conns[i].decl->control +
+                      " lost: its control connection closed (the process ended, or missed its heartbeats)";
+          fw::log(fw::log_level::error, "graph '" + d.name + "': " + errors[i]);
+          changed.notify_all();
+        }
+      }
+      for (std::size_t i = 0; i < conns.size(); ++i) {
+        while (conns[i].sock->recv(in, messaging::flags::dontwait)) {
+          json j = internal::parse_control(in);
+          if (j.contains("bad")) {
+            fw::log(fw::log_level::error, "node '" + conns[i].decl->name + "' sent a bad control message: " + j["bad"].get<std::string>());
+            continue;
+          }
+          if (j.contains("re")) {
+            if (!j["re"].is_number_integer()) continue;
+            auto it = waiting.find(j["re"].get<long>());
+            if (it == waiting.end()) continue;
+            it->second->set_value(std::move(j));
+            waiting.erase(it);
+          } else if (j.value("event", "") == "finished") {
+            relay_finished(j, next_id);
+          } else if (j.value("event", "") == "done") {
+            std::lock_guard lock(mutex);
+            done[i] = true;
+            if (!j.value("ok", true)) errors[i] = "node '" + conns[i].decl->name + "': " + j.value("error", std::string("failed"));
+            changed.notify_all();
+          }
+        }
+      }
+    }
+  }
+
+  /// An actor finished on some node: its remote links' receivers learn how many messages to
+  /// expect (loop thread).
+  void relay_finished(const json& e, long& next_id) {
+    const std::string actor = e.at("actor").get<std::string>();
+    std::set<std::string> to;
+    for (const placed_link& l : plan.links)
+      if (l.remote() && l.from.substr(0, l.from.rfind('.')) == actor) to.insert(l.to_node);
+    for (std::size_t i = 0; i < conns.size(); ++i) {
+      if (!to.count(conns[i].decl->name)) continue;
+      json c{{"cmd", "upstream_finished"}, {"actor", actor}, {"sent", e.at("sent")}, {"id", next_id++}};
+      conns[i].sock->send(internal::control_frame(std::move(c)), messaging::flags::dontwait);
+    }
+  }
+
+  std::future<json> post(std::size_t node, json cmd) {
+    auto p = std::make_shared<std::promise<json>>();
+    std::future<json> f = p->get_future();
+    std::lock_guard lock(mutex);
+    outbox.push_back({node, std::move(cmd), std::move(p)});
+    return f;
+  }
+
+  /// The answer of `node`, or a graph_error saying it did not answer or what went wrong.
+  json answer(std::size_t node, std::future<json>& f, const std::string& cmd, bool must_be_ok = true,
+              std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) const {
+    if (timeout.count() == 0) timeout = o.answer_timeout;
+    if (f.wait_for(timeout) != std::future_status::ready) {
+      const node_decl& n = *conns[node].decl;
+      throw graph_error("node '" + n.name + "' at " + n.control + " did not answer '" + cmd + "' within " +
+                        std::to_string(timeout.count()) + " ms (is `troupe node --name " + n.name + " --listen " +
+                        n.control + "` running?)");
+    }
+    json j = f.get();
+    if (must_be_ok && !j.value("ok", false)) throw graph_error(j.value("error", std::string("node '" + conns[node].decl->name + "' refused '" + cmd + "'")));
+    return j;
+  }
+
+  /// `cmd` to every node not lost, at once; the answers in node order. Unless `must_be_ok`,
+  /// a node that does not answer (or is lost) gives {"ok": false, "error": ...} instead of
+  /// an exception.
+  std::vector<json> all_tolerant(const json& cmd, std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
+    std::vector<std::future<json>> fs(conns.size());
+    std::vector<bool> skip(conns.size());
+    {
+      std::lock_guard lock(mutex);
+      skip = lost;
+    }
+    for (std::size_t i = 0; i < conns.size(); ++i)
+      if (!skip[i]) fs[i] = post(i, cmd);
+    std::vector<json> v;
+    for (std::size_t i = 0; i < conns.size(); ++i) {
+      if (skip[i]) {
+        v.push_back({{"ok", false}, {"error", "node '" + conns[i].decl->name + "' is lost"}});
+        continue;
+      }
+      try {
+        v.push_back(answer(i, fs[i], cmd.value("cmd", ""), false, timeout));
+      } catch (const graph_error& e) {
+        v.push_back({{"ok", false}, {"error", e.what()}});
+      }
+    }
+    return v;
+  }
+
+  /// `cmd` to every node at once; the answers in node order.
+  std::vector<json> all(const json& cmd, bool must_be_ok = true, std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
+    std::vector<std::future<json>> fs;
+    for (std::size_t i = 0; i < conns.size(); ++i) fs.push_back(post(i, cmd));
+    std::vector<json> v;
+    for (std::size_t i = 0; i < conns.size(); ++i) v.push_back(answer(i, fs[i], cmd.value("cmd", ""), must_be_ok, timeout));
+    return v;
+  }
+};
+
+distributed_graph::distributed_graph(messaging::context& ctx, graph_description d, std::string text, distribution_options o)
+    : p_(std::make_unique<impl>(ctx, std::move(d), std::move(text), o)) {}
+
+distributed_graph::~distributed_graph() {
+  if (p_->deployed) {
+    try {
+      if (p_->started) {
+        const stop_report r = wait(std::chrono::milliseconds(0));
+        if (!r.finished) stop(stop_mode::hard, std::chrono::seconds(5));
+      }
+      p_->all_tolerant({{"cmd", "teardown"}}, std::chrono::seconds(3));
+    } catch (const std::exception& e) {
+      fw::log(fw::log_level::error, "graph '" + p_->d.name + "': teardown: " + e.what());
+    }
+  }
+}
+
+const std::string& distributed_graph::name() const noexcept { return p_->d.name; }
+const placement_plan& distributed_graph::plan() const noexcept { return p_->plan; }
+
+void distributed_graph::deploy() {
+  if (p_->deployed) throw graph_error("graph '" + p_->d.name + "': deploy() called twice");
+  const std::vector<json> hello = p_->all({{"cmd", "hello"}});
+  for (std::size_t i = 0; i < hello.size(); ++i) {
+    const std::string named = hello[i].value("node", "");
+    if (named != p_->conns[i].decl->name)
+      throw graph_error("the node at " + p_->conns[i].decl->control + " is named '" + named + "', not '" + p_->conns[i].decl->name + "'");
+  }
+  p_->deployed = true;  // from here on, teardown on destruction
+  const std::vector<json> parts = p_->all({{"cmd", "deploy"}, {"run", p_->run_id}, {"file", p_->d.file}, {"text", p_->text},
+                                           {"force_tcp", p_->o.force_tcp}});
+  json endpoints = json::object();
+  for (const json& r : parts)
+    for (const auto& [id, ep] : r.at("exposed").items()) endpoints[id] = ep;
+  for (const placed_link& l : p_->plan.links) {
+    if (!l.remote()) continue;
+    const std::string key = std::to_string(l.id);
+    fw::log(fw::log_level::info, "link " + l.from + " (" + l.from_node + ") -> " + l.to + " (" + l.to_node + "): " + l.transport +
+                                      (endpoints.contains(key) ? " at " + endpoints[key].get<std::string>() : ""));
+  }
+  p_->all({{"cmd", "connect"}, {"endpoints", endpoints}});
+}
+
+void distributed_graph::start() {
+  if (!p_->deployed) throw graph_error("graph '" + p_->d.name + "': start() before deploy()");
+  if (p_->started) throw graph_error("graph '" + p_->d.name + "': start() called twice");
+  // A node answers "start" once its links are ready, or with what it still waits for after
+  // answer_timeout; the answer itself may take answer_timeout more. If one fails, the
+  // destructor's teardown stops the nodes that did start.
+  p_->all({{"cmd", "start"}, {"ready_timeout_ms", p_->o.answer_timeout.count()}}, true, 2 * p_->o.answer_timeout);
+  p_->started = true;
+}
+
+stop_report distributed_graph::wait(std::chrono::milliseconds timeout) { return wait_nodes(timeout, true); }
+
+stop_report distributed_graph::wait_nodes(std::chrono::milliseconds timeout, bool until_error) {
+  stop_report r;
+  std::unique_lock lock(p_->mutex);
+  // Ended: every node done or lost; or, `until_error`, any node reported an error.
+  auto finished = [&] {
+    bool all = true;
+    for (std::size_t i = 0; i < p_->done.size(); ++i) {
+      if (until_error && !p_->errors[i].empty()) return true;
+      all = all && (p_->done[i] || p_->lost[i]);
+    }
+    return all;
+  };
+  const bool ended = p_->changed.wait_for(lock, timeout, finished);
+  bool all = true;
+  for (std::size_t i = 0; i < p_->done.size(); ++i) {
+    if (!p_->errors[i].empty()) r.error += (r.error.empty() ? "" : "; ") + p_->errors[i];
+    if (!p_->done[i]) {
+      all = false;
+      r.unfinished.push_back("node " + p_->conns[i].decl->name);
+    }
+  }
+  r.finished = all;
+  r.timed_out = !ended;
+  return r;
+}
+
+stop_report distributed_graph::stop(stop_mode mode, std::chrono::milliseconds timeout) {
+  if (!p_->started) throw graph_error("graph '" + p_->d.name + "': stop() before start()");
+  for (const json& a : p_->all_tolerant({{"cmd", "stop"}, {"mode", mode == stop_mode::hard ? "hard" : "drain"}, {"timeout_ms", timeout.count()}}))
+    if (!a.value("ok", false)) fw::log(fw::log_level::error, "graph '" + p_->d.name + "': stop: " + a.value("error", std::string("?")));
+  // A node's drain that times out becomes hard there, with one more `timeout`.
+  stop_report r = wait_nodes(2 * timeout + std::chrono::seconds(2), false);
+  return r;
+}
+
+nlohmann::json distributed_graph::counters() const {
+  json c = json::object();
+  const std::vector<json> st = p_->all_tolerant({{"cmd", "status"}}, std::chrono::seconds(2));
+  for (std::size_t i = 0; i < st.size(); ++i) {
+    if (!st[i].contains("counters")) continue;
+    for (auto& [actor, v] : st[i]["counters"].items()) {
+      c[actor] = v;
+      c[actor]["node"] = p_->conns[i].decl->name;
+    }
+  }
+  // In spawn order, and every actor present (a node that answered nothing: zeros).
+  json ordered = json::object();
+  for (const std::string& a : p_->plan.actors) {
+    if (c.contains(a)) {
+      ordered[a] = c[a];
+    } else {
+      ordered[a] = {{"type", "?"}, {"state", "unknown"}, {"in", 0}, {"out", 0}, {"held", 0}, {"queued", 0},
+                    {"busy_us", 0}, {"restarts", 0}, {"failures", 0}, {"ports", json::object()},
+                    {"queues", json::object()}, {"node", p_->plan.node_of.at(a)}};
+    }
+  }
+  return ordered;
+}
+
+std::vector<std::string> distributed_graph::actors() const { return p_->plan.actors; }
+
+std::vector<link_info> distributed_graph::links() const {
+  std::vector<link_info> v;
+  for (const json& s : p_->all_tolerant({{"cmd", "status"}}, std::chrono::seconds(2))) {
+    if (!s.contains("links")) continue;
+    for (const json& l : s["links"])
+      v.push_back({l.at("from").get<std::string>(), l.at("to").get<std::string>(), l.at("topics").get<std::vector<std::string>>(),
+                   l.at("messages").get<std::uint64_t>()});
+  }
+  return v;
+}
+
+nlohmann::json distributed_graph::status() const {
+  json out = json::object();
+  std::vector<std::future<json>> fs;
+  for (std::size_t i = 0; i < p_->conns.size(); ++i) fs.push_back(p_->post(i, {{"cmd", "status"}}));
+  for (std::size_t i = 0; i < fs.size(); ++i) {
+    try {
+      out[p_->conns[i].decl->name] = p_->answer(i, fs[i], "status");
+    } catch (const std::exception& e) {
+      out[p_->conns[i].decl->name] = {{"error", e.what()}};
+    }
+  }
+  return out;
+}
+
+nlohmann::json node_status(messaging::context& ctx, const std::string& control, std::chrono::milliseconds timeout) {
+  auto s = control_socket(ctx, control, std::chrono::milliseconds(500));
+  s->set(messaging::option::rcvtimeo, static_cast<int>(timeout.count()));
+  s->set(messaging::option::linger, 0);
+  s->send(internal::control_frame({{"cmd", "status"}, {"id", 1}}));
+  messaging::message m;
+  if (!s->recv(m)) throw graph_error("the node at " + control + " did not answer within " + std::to_string(timeout.count()) + " ms");
+  json j = internal::parse_control(m);
+  if (j.contains("bad")) throw graph_error("the node at " + control + ": " + j["bad"].get<std::string>());
+  return j;
+}
+
+}  // namespace troupe::actors

@@ -1,0 +1,340 @@
+// A node: serves the control commands of coordinators (deploy, connect, start, stop, status,
+// teardown) for one graph at a time, and tells them when its actors finish. One thread (the
+// caller of run()) owns the control socket and the graph's building; actors run on the
+// context's runtime; a stop that blocks runs on its own thread.
+#include <troupe/actors/node.hpp>
+
+#include "control.hpp"
+
+#include <troupe/actors/graph_file.hpp>
+#include <troupe/actors/placement.hpp>
+#include <troupe/framework/log.hpp>
+#include <troupe/messaging/poller.hpp>
+#include <troupe/messaging/socket.hpp>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unistd.h>
+
+namespace troupe::actors {
+
+namespace fw = troupe::framework;
+using nlohmann::json;
+using clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string host_name() {
+  char b[256] = {};
+  if (::gethostname(b, sizeof b - 1) != 0) return "?";
+  return b;
+}
+
+}  // namespace
+
+struct node::state {
+  enum class phase { idle, deployed, starting, running, done };
+  phase ph = phase::idle;
+  std::string coordinator;  // routing id of the DEALER that deployed
+  std::string run_id;
+  std::unique_ptr<graph_description> desc;
+  placement_plan plan;
+  std::unique_ptr<graph> g;
+  std::map<std::string, std::size_t> exposed_link;    // bound endpoint → link id
+  std::map<std::size_t, std::string> connected;       // link id → endpoint connected (inputs here)
+  std::vector<std::string> ipc_files;                 // removed at teardown
+  // start: the reply waits until the exposed outputs have their peers.
+  std::optional<json> start_cmd;
+  clock::time_point start_deadline;
+  // stop on its own thread (stop() blocks until the actors finish)
+  std::thread stopper;
+  std::thread hard_stopper;  // a hard stop asked for while a drain runs
+  bool done_sent = false;
+  // actor finished events, from actor threads
+  std::mutex mutex;
+  std::vector<json> events;
+
+  static const char* name(phase p) {
+    switch (p) {
+      case phase::idle: return "idle";
+      case phase::deployed: return "deployed";
+      case phase::starting: return "starting";
+      case phase::running: return "running";
+      case phase::done: return "done";
+    }
+    return "?";
+  }
+};
+
+node::node(messaging::context& ctx, node_options o, const registry& types) : ctx_(ctx), opts_(std::move(o)), types_(types) {
+  if (opts_.name.empty()) throw graph_error("a node needs a name");
+  if (!opts_.listen.starts_with("ipc://") && !opts_.listen.starts_with("tcp://"))
+    throw graph_error("node '" + opts_.name + "': --listen must be an ipc:// or tcp:// endpoint, not '" + opts_.listen + "'");
+}
+
+node::~node() = default;
+
+void node::run() {
+  messaging::socket ctl(ctx_, messaging::socket_type::router);
+  ctl.set(messaging::option::heartbeat_ivl, static_cast<int>(opts_.heartbeat.count()));
+  ctl.set(messaging::option::heartbeat_timeout, static_cast<int>(3 * opts_.heartbeat.count()));
+  ctl.set(messaging::option::linger, 1000);
+  ctl.bind(opts_.listen);
+  fw::log(fw::log_level::info, "node '" + opts_.name + "' listening at " + opts_.listen);
+  messaging::poller poll;
+  poll.add(ctl, messaging::poll_events::in);
+  std::vector<messaging::poll_event> ready;
+  auto stp = std::make_unique<state>();
+  bool shutdown = false;
+
+  auto send_to = [&](const std::string& peer, json j) {
+    messaging::multipart m;
+    m.emplace_back(std::string_view(peer));
+    m.push_back(internal::control_frame(std::move(j)));
+    ctl.send(m, messaging::flags::dontwait);  // a peer gone or full: the message is dropped
+  };
+  auto join_stopper = [&] {
+    if (stp->stopper.joinable()) stp->stopper.join();
+    if (stp->hard_stopper.joinable()) stp->hard_stopper.join();
+  };
+  auto teardown = [&] {
+    if (stp->g) {
+      join_stopper();
+      if (stp->ph == state::phase::starting || stp->ph == state::phase::running) {
+        stp->g->stop(stop_mode::hard, std::chrono::seconds(5));
+      }
+      stp->g.reset();
+    }
+    for (const std::string& f : stp->ipc_files) {
+      std::error_code ec;
+      std::filesystem::remove(f, ec);
+    }
+    {
+      std::lock_guard lock(stp->mutex);
+      stp->events.clear();
+    }
+    const std::string coord = stp->coordinator;
+    stp = std::make_unique<state>();
+    stp->coordinator = coord;
+  };
+  auto link_id = [](const json& key) { return static_cast<std::size_t>(std::stoull(key.get<std::string>())); };
+
+  // One command; returns the reply (or nullopt when it comes later).
+  auto handle = [&](const std::string& peer, const json& c) -> std::optional<json> {
+    const std::string cmd = c.value("cmd", "");
+    json r{{"re", c.value("id", json(nullptr))}, {"ok", true}, {"node", opts_.name}};
+    auto fail = [&](const std::string& why) {
+      r["ok"] = false;
+      r["error"] = "node '" + opts_.name + "': " + why;
+      return r;
+    };
+    if (cmd == "hello") {
+      r["pid"] = ::getpid();
+      r["host"] = host_name();
+      r["types"] = types_.names();
+      r["state"] = state::name(stp->ph);
+      if (stp->desc) r["graph"] = stp->desc->name;
+      return r;
+    }
+    if (cmd == "deploy") {
+      if (stp->ph != state::phase::idle)
+        return fail("busy with graph '" + stp->desc->name + "' (run " + stp->run_id + "); stop it with its coordinator first");
+      try {
+        stp->coordinator = peer;
+        stp->run_id = c.at("run").get<std::string>();
+        stp->desc = std::make_unique<graph_description>(graph_file::parse(c.at("text").get<std::string>(), c.at("file").get<std::string>()));
+        if (!stp->desc->find_node(opts_.name)) throw graph_error("this node is not in the graph's \"nodes\"");
+        stp->plan = plan_placement(*stp->desc, c.value("force_tcp", false));
+        stp->g = std::make_unique<graph>(ctx_, stp->desc->name, types_);
+        graph_file::build_part(*stp->g, *stp->desc, stp->plan, opts_.name);
+        json exposed = json::object();
+        for (const placed_link& l : stp->plan.links) {
+          if (!l.remote() || l.from_node != opts_.name) continue;
+          const std::string ep = data_endpoint(*stp->desc, l, stp->run_id);
+          std::string bound;
+          try {
+            bound = stp->g->expose(l.from, ep, l.subscriptions);
+          } catch (const graph_error& e) {
+            stp->desc->fail(l.pointer, e.what());
+          }
+          if (l.transport == "ipc") stp->ipc_files.push_back(ep.substr(6));
+          stp->exposed_link[bound] = l.id;
+          exposed[std::to_string(l.id)] = bound;
+          fw::log(fw::log_level::info, "link " + l.from + " -> " + l.to + " (node " + l.to_node + "): " + l.transport +
+                                            ", bound at " + bound);
+        }
+        stp->g->on_actor_finished([s = stp.get()](const std::string& actor, const graph::sent_counts& sent) {
+          json counts = json::object();
+          for (const auto& [ep, n] : sent) {
+            auto it = s->exposed_link.find(ep);
+            if (it != s->exposed_link.end()) counts[std::to_string(it->second)] = n;
+          }
+          std::lock_guard lock(s->mutex);
+          s->events.push_back({{"event", "finished"}, {"actor", actor}, {"sent", std::move(counts)}});
+        });
+        stp->ph = state::phase::deployed;
+        r["exposed"] = std::move(exposed);
+        r["actors"] = stp->g->actors();
+        return r;
+      } catch (const std::exception& e) {
+        std::string why = e.what();
+        teardown();
+        r["ok"] = false;
+        r["error"] = "node '" + opts_.name + "': " + why;
+        return r;
+      }
+    }
+    if (cmd == "connect") {
+      if (stp->ph != state::phase::deployed) return fail("'connect' needs a deployed graph (state: " + std::string(state::name(stp->ph)) + ")");
+      try {
+        const json& eps = c.at("endpoints");
+        for (const placed_link& l : stp->plan.links) {
+          if (!l.remote() || l.to_node != opts_.name) continue;
+          const std::string key = std::to_string(l.id);
+          if (!eps.contains(key)) return fail("no endpoint for link " + l.from + " -> " + l.to);
+          const std::string ep = eps.at(key).get<std::string>();
+          stp->g->connect_remote(l.from, ep, l.to, l.topics);
+          stp->connected[l.id] = ep;
+          fw::log(fw::log_level::info, "link " + l.from + " (node " + l.from_node + ") -> " + l.to + ": " + l.transport +
+                                            ", connected to " + ep);
+        }
+        return r;
+      } catch (const std::exception& e) {
+        return fail(e.what());
+      }
+    }
+    if (cmd == "start") {
+      if (stp->ph != state::phase::deployed) return fail("'start' needs a deployed graph (state: " + std::string(state::name(stp->ph)) + ")");
+      stp->ph = state::phase::starting;
+      stp->start_cmd = c;
+      stp->start_deadline = clock::now() + std::chrono::milliseconds(c.value("ready_timeout_ms", 10000));
+      return std::nullopt;  // answered once the links are ready (see the loop)
+    }
+    if (cmd == "upstream_finished") {
+      if (!stp->g) return fail("no graph");
+      graph::sent_counts sent;
+      for (const auto& [key, n] : c.at("sent").items()) {
+        auto it = stp->connected.find(link_id(json(key)));
+        if (it != stp->connected.end()) sent[it->second] = n.get<std::uint64_t>();
+      }
+      stp->g->remote_finished(c.at("actor").get<std::string>(), sent);
+      return r;
+    }
+    if (cmd == "stop") {
+      if (stp->ph != state::phase::running && stp->ph != state::phase::starting) return r;  // nothing runs: stopped
+      if (stp->ph == state::phase::starting) {
+        stp->start_cmd.reset();
+        stp->ph = state::phase::deployed;
+        return r;
+      }
+      if (!stp->stopper.joinable()) {
+        const stop_mode m = c.value("mode", "drain") == "hard" ? stop_mode::hard : stop_mode::drain;
+        const auto t = std::chrono::milliseconds(c.value("timeout_ms", 10000));
+        stp->stopper = std::thread([g = stp->g.get(), m, t] { g->stop(m, t); });
+      } else if (c.value("mode", "drain") == "hard") {
+        // A drain is under way: make it hard now (stop() is thread-safe and idempotent).
+        if (!stp->hard_stopper.joinable())
+          stp->hard_stopper = std::thread([g = stp->g.get()] { g->stop(stop_mode::hard, std::chrono::seconds(5)); });
+      }
+      return r;
+    }
+    if (cmd == "status") {
+      r["state"] = state::name(stp->ph);
+      r["pid"] = ::getpid();
+      if (stp->g) {
+        r["graph"] = stp->desc->name;
+        r["run"] = stp->run_id;
+        r["counters"] = stp->g->counters();
+        r["actors"] = stp->g->actors();
+        json links = json::array();
+        for (const link_info& l : stp->g->links())
+          links.push_back({{"from", l.from}, {"to", l.to}, {"topics", l.topics}, {"messages", l.messages}});
+        r["links"] = std::move(links);
+      }
+      return r;
+    }
+    if (cmd == "teardown") {
+      teardown();
+      return r;
+    }
+    if (cmd == "shutdown") {
+      shutdown = true;
+      return r;
+    }
+    return fail("unknown command '" + cmd + "'");
+  };
+
+  messaging::multipart in;
+  while (!stop_.load(std::memory_order_relaxed) && !shutdown) {
+    const bool starting = stp->ph == state::phase::starting;
+    poll.wait(ready, std::chrono::milliseconds(starting ? 2 : 50));
+    while (ctl.recv(in, messaging::flags::dontwait)) {
+      if (in.size() != 2) continue;
+      const std::string peer(in[0].view());
+      const json c = internal::parse_control(in[1]);
+      if (c.contains("bad")) {
+        send_to(peer, {{"ok", false}, {"error", "node '" + opts_.name + "': " + c["bad"].get<std::string>()}});
+        continue;
+      }
+      std::optional<json> reply;
+      try {
+        reply = handle(peer, c);
+      } catch (const std::exception& e) {
+        reply = json{{"re", c.value("id", json(nullptr))}, {"ok", false}, {"error", "node '" + opts_.name + "': " + e.what()}};
+      }
+      if (reply) send_to(peer, std::move(*reply));
+    }
+    if (stp->ph == state::phase::starting && stp->start_cmd) {
+      std::string waiting;
+      const bool ok = stp->g->remote_ready(waiting);
+      json r{{"re", stp->start_cmd->value("id", json(nullptr))}, {"node", opts_.name}, {"ok", true}};
+      if (ok) {
+        try {
+          stp->g->start();
+          stp->ph = state::phase::running;
+        } catch (const std::exception& e) {
+          r["ok"] = false;
+          r["error"] = "node '" + opts_.name + "': " + e.what();
+          stp->ph = state::phase::deployed;
+        }
+        stp->start_cmd.reset();
+        send_to(stp->coordinator, std::move(r));
+      } else if (clock::now() > stp->start_deadline) {
+        r["ok"] = false;
+        r["error"] = "node '" + opts_.name + "': links not ready in time: waiting for " + waiting;
+        stp->start_cmd.reset();
+        stp->ph = state::phase::deployed;
+        send_to(stp->coordinator, std::move(r));
+      }
+    }
+    std::vector<json> events;
+    {
+      std::lock_guard lock(stp->mutex);
+      events.swap(stp->events);
+    }
+    for (json& e : events) send_to(stp->coordinator, std::move(e));
+    if (stp->ph == state::phase::running) {
+      const stop_report rep = stp->g->wait(std::chrono::milliseconds(0));
+      if (rep.finished) {
+        join_stopper();
+        // Events queued by the last finishes go out before "done".
+        {
+          std::lock_guard lock(stp->mutex);
+          events.swap(stp->events);
+        }
+        for (json& e : events) send_to(stp->coordinator, std::move(e));
+        const stop_report final_rep = stp->g->wait(std::chrono::milliseconds(0));
+        send_to(stp->coordinator, {{"event", "done"}, {"ok", final_rep.error.empty()}, {"error", final_rep.error}});
+        stp->ph = state::phase::done;
+      }
+    }
+  }
+  teardown();
+  fw::log(fw::log_level::info, "node '" + opts_.name + "' stopped");
+}
+
+}  // namespace troupe::actors

@@ -1,0 +1,128 @@
+// Placement of a distributed graph: actors on nodes, each link expanded to actor pairs and
+// given its transport, and one node's part of the graph built.
+#include <troupe/actors/placement.hpp>
+
+#include <set>
+
+namespace troupe::actors {
+
+namespace {
+
+std::string replica_name(const actor_decl& a, int i) {
+  return a.options.replicas == 1 ? a.name : a.name + "[" + std::to_string(i) + "]";
+}
+
+const actor_decl& decl_named(const graph_description& d, std::string_view base) {
+  for (const actor_decl& a : d.actors)
+    if (a.name == base) return a;
+  d.fail("", "no actor named '" + std::string(base) + "'");  // load() checked the addresses
+}
+
+/// The actors (replica names) an address's actor part names, with their nodes.
+std::vector<std::pair<std::string, std::string>> cells_of(const graph_description& d, std::string_view actor) {
+  const auto br = actor.find('[');
+  const actor_decl& a = decl_named(d, actor.substr(0, br));
+  std::vector<std::pair<std::string, std::string>> v;
+  for (int i = 0; i < a.options.replicas; ++i) {
+    std::string n = replica_name(a, i);
+    if (br != std::string_view::npos && n != actor) continue;
+    v.emplace_back(std::move(n), a.placement.at(static_cast<std::size_t>(i)));
+  }
+  return v;
+}
+
+bool loopback(std::string_view h) { return h == "localhost" || h.starts_with("127.") || h == "::1" || h == "[::1]"; }
+
+}  // namespace
+
+std::string host_of(const node_decl& n) {
+  std::string h = n.host;
+  if (h.empty() && n.control.starts_with("tcp://")) {
+    h = n.control.substr(6);
+    if (const auto colon = h.rfind(':'); colon != std::string::npos) h = h.substr(0, colon);
+  }
+  if (h.empty() || loopback(h)) return "localhost";
+  return h;
+}
+
+placement_plan plan_placement(const graph_description& d, bool force_tcp) {
+  placement_plan p;
+  for (const actor_decl& a : d.actors) {
+    for (int i = 0; i < a.options.replicas; ++i) {
+      std::string n = replica_name(a, i);
+      p.node_of[n] = a.placement.at(static_cast<std::size_t>(i));
+      p.actors.push_back(std::move(n));
+    }
+  }
+  std::map<std::string, std::set<std::string>, std::less<>> topics_of;  // input → distinct topics
+  for (const link_decl& l : d.links) {
+    const auto fdot = l.from.rfind('.');
+    const auto tdot = l.to.rfind('.');
+    const std::string out = l.from.substr(fdot + 1), in = l.to.substr(tdot + 1);
+    for (const auto& [s, snode] : cells_of(d, std::string_view(l.from).substr(0, fdot))) {
+      for (const auto& [r, rnode] : cells_of(d, std::string_view(l.to).substr(0, tdot))) {
+        placed_link x;
+        x.id = p.links.size();
+        x.from = s + "." + out;
+        x.to = r + "." + in;
+        x.topics = l.topics;
+        x.from_node = snode;
+        x.to_node = rnode;
+        x.pointer = l.pointer;
+        if (snode == rnode) {
+          x.transport = "inproc";
+        } else {
+          x.transport = !force_tcp && same_host(*d.find_node(snode), *d.find_node(rnode)) ? "ipc" : "tcp";
+        }
+        auto& set = topics_of[x.to];
+        if (l.topics.empty()) set.insert("");
+        set.insert(l.topics.begin(), l.topics.end());
+        p.links.push_back(std::move(x));
+      }
+    }
+  }
+  for (placed_link& x : p.links) x.subscriptions = static_cast<int>(topics_of[x.to].size());
+  return p;
+}
+
+std::string data_endpoint(const graph_description& d, const placed_link& l, std::string_view run_id) {
+  if (l.transport == "ipc") return "ipc:///tmp/troupe-" + std::string(run_id) + "-" + std::to_string(l.id) + ".ipc";
+  std::string h = host_of(*d.find_node(l.from_node));
+  if (h == "localhost") h = "127.0.0.1";
+  return "tcp://" + h + ":*";
+}
+
+namespace graph_file {
+
+void build_part(graph& g, const graph_description& d, const placement_plan& p, std::string_view node) {
+  for (const actor_decl& a : d.actors) {
+    spawn_options o = a.options;
+    for (int i = 0; i < a.options.replicas; ++i)
+      if (a.placement.at(static_cast<std::size_t>(i)) == node) o.only.push_back(i);
+    if (o.only.empty()) continue;
+    if (!g.types().contains(a.type)) {
+      std::string known;
+      for (const std::string& n : g.types().names()) known += (known.empty() ? "" : ", ") + n;
+      d.fail(a.pointer + "/type", "unknown actor type '" + a.type + "' on node '" + std::string(node) +
+                                      "' (registered: " + (known.empty() ? "none" : known) + ")");
+    }
+    if (a.options.replicas == 1) o.only.clear();
+    try {
+      g.spawn(a.name, a.type, o);
+    } catch (const graph_error& e) {
+      d.fail(a.pointer + "/name", e.what());
+    }
+  }
+  for (const placed_link& l : p.links) {
+    if (l.from_node != node || l.to_node != node) continue;
+    try {
+      g.subscribe(l.from, l.to, l.topics);
+    } catch (const graph_error& e) {
+      d.fail(l.pointer, e.what());
+    }
+  }
+}
+
+}  // namespace graph_file
+
+}  // namespace troupe::actors

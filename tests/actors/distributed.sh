@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# A distributed graph run for real: one `troupe node` process per node of the graph, then
+# `troupe run` as the coordinator, then `troupe status`, then the nodes stopped (SIGTERM).
+#   distributed.sh run    <tool> <graph> <dir> <nodes a,b,c> <transport> <node stdout regex> [run args...]
+#       the run exits 0, the links between nodes use <transport> (ipc or tcp), and some
+#       node printed a line matching the regex (the graph's own result check)
+#   distributed.sh sigint <tool> <graph> <dir> <nodes a,b>
+#       an endless graph: one SIGINT to the coordinator drains every node (exit 130), and
+#       the sink on another node took every message the source sent
+#   distributed.sh error  <tool> <graph> <dir> <nodes a,b> <stderr regex>
+#       the run fails (exit 1) with that error from a node, and every node is idle after
+#   distributed.sh kill   <tool> <graph> <dir> <nodes a,b>
+#       an endless graph: node b killed with SIGKILL mid-run is reported lost, the run stops
+#       the others and exits 1, and node a is left idle for the next run
+# The graph's control endpoints (ipc:///tmp/troupe-node-NAME) are rewritten to paths unique
+# to this run. Every wait is on a condition, with a bound.
+set -u
+mode=$1 tool=$2 graph=$3 dir=$4 nodes=$5
+shift 5
+tag="$mode-$(basename "$graph" .json)-$$"
+prefix="/tmp/troupe-t$$-"
+g="$dir/$tag.json"
+sed "s#ipc:///tmp/troupe-node-#ipc://$prefix#g" "$graph" > "$g"
+pids=()
+for n in ${nodes//,/ }; do
+  "$tool" node --name "$n" --listen "ipc://$prefix$n" >"$dir/$tag-node-$n.out" 2>"$dir/$tag-node-$n.err" &
+  pids+=($!)
+done
+fail=0
+problem() { echo "$*"; fail=1; }
+# stop_nodes: SIGTERM, then up to ~30 s for each to exit.
+stop_nodes() {
+  kill -TERM "${pids[@]}" 2>/dev/null
+  for p in "${pids[@]}"; do
+    for _ in $(seq 1 3000); do kill -0 "$p" 2>/dev/null || break; sleep 0.01; done
+    if kill -0 "$p" 2>/dev/null; then problem "node pid $p did not stop on SIGTERM"; kill -9 "$p"; fi
+    wait "$p"
+  done
+}
+show() {
+  for f in "$dir/$tag"*.out "$dir/$tag"*.err; do echo "--- $f"; tail -40 "$f"; done
+}
+err="$dir/$tag-run.err" out="$dir/$tag-run.out"
+if [ "$mode" = run ]; then
+  transport=$1 expect=$2
+  shift 2
+  "$tool" run "$g" --no-progress --timeout 120 "$@" >"$out" 2>"$err"
+  rc=$?
+  [ "$rc" -eq 0 ] || problem "troupe run: exit code $rc, expected 0"
+  grep -q "finished in" "$err" || problem "no summary"
+  grep -Eq "\(node [a-z]+\)" "$err" || problem "the summary does not show the nodes"
+  grep -q "): $transport (" "$err" || problem "no link between nodes chose $transport"
+  other=ipc; [ "$transport" = ipc ] && other=tcp
+  grep -q "): $other (" "$err" && problem "a link chose $other"
+  # The status of idle nodes after the run (the graph was torn down).
+  "$tool" status "$g" >"$dir/$tag-status.out" 2>&1 || problem "troupe status failed"
+  for n in ${nodes//,/ }; do
+    grep -q "^node $n (ipc://$prefix$n, pid [0-9]*): idle" "$dir/$tag-status.out" || problem "status does not show node $n idle"
+  done
+  stop_nodes  # flushes the nodes' stdout
+  cat "$dir/$tag"-node-*.out | grep -Eq "$expect" || problem "no node printed '$expect'"
+elif [ "$mode" = error ]; then
+  "$tool" run "$g" --no-progress >"$out" 2>"$err"
+  rc=$?
+  [ "$rc" -eq 1 ] || problem "troupe run: exit code $rc, expected 1"
+  grep -Eq "$1" "$err" || problem "stderr does not match '$1'"
+  "$tool" status "$g" >"$dir/$tag-status.out" 2>&1 || problem "troupe status failed"
+  for n in ${nodes//,/ }; do
+    grep -q "^node $n (.*): idle" "$dir/$tag-status.out" || problem "node $n is not idle after the failed run"
+  done
+  stop_nodes
+elif [ "$mode" = kill ]; then
+  "$tool" run "$g" --progress >"$out" 2>"$err" &
+  run=$!
+  for _ in $(seq 1 3000); do grep -q '/s' "$err" 2>/dev/null && break; sleep 0.01; done
+  grep -q '/s' "$err" || problem "the progress line never showed"
+  kill -9 "${pids[1]}"
+  wait "${pids[1]}"
+  wait "$run"
+  rc=$?
+  [ "$rc" -eq 1 ] || problem "troupe run: exit code $rc, expected 1"
+  grep -q "node 'b' at ipc://${prefix}b lost: its control connection closed" "$err" || problem "node b not reported lost"
+  grep -q "graph 'ticker' failed in" "$err" || problem "no summary"
+  "$tool" status "$g" >"$dir/$tag-status.out" 2>&1
+  grep -q "^node a (.*): idle" "$dir/$tag-status.out" || problem "node a is not idle after the run"
+  grep -q "^node b (.*): not answering" "$dir/$tag-status.out" || problem "status does not report node b down"
+  pids=("${pids[0]}")
+  stop_nodes
+else
+  "$tool" run "$g" --progress --counters-json "$dir/$tag-counters.json" >"$out" 2>"$err" &
+  run=$!
+  for _ in $(seq 1 3000); do grep -q '/s' "$err" 2>/dev/null && break; sleep 0.01; done
+  grep -q '/s' "$err" || problem "the progress line never showed"
+  kill -INT "$run"
+  wait "$run"
+  rc=$?
+  [ "$rc" -eq 130 ] || problem "troupe run: exit code $rc, expected 130"
+  grep -q "interrupted in" "$err" || problem "no summary"
+  # Drained: the sum (node b) took every tick the source (node a) sent.
+  sent=$(awk '$1 == "tick" {print $3}' "$err")
+  got=$(awk '$1 == "sum" {print $2}' "$err")
+  [ -n "$sent" ] && [ "$sent" -gt 0 ] && [ "$sent" = "$got" ] || problem "tick sent '$sent', sum took '$got'"
+  stop_nodes
+fi
+rm -f "$g"
+[ "$fail" -eq 0 ] || show
+exit "$fail"
