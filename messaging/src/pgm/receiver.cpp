@@ -59,7 +59,11 @@ private:
           continue;
         case PGM_IO_STATUS_RESET:
           // Unrecoverable loss from one source: drop its unfinished message, rejoin later.
-          if (msgv.msgv_len > 0) find(msgv.msgv_skb[0]->tsi).dec.reset();
+          // The error's buffer is ours to free (OpenPGM allocates one per report).
+          if (msgv.msgv_len > 0) {
+            find(msgv.msgv_skb[0]->tsi).dec.reset();
+            pgm_free_skb(msgv.msgv_skb[0]);
+          }
           framework::log(framework::log_level::info,
                          endpoint_ + ": data lost past the recovery window; resynchronising at the next message");
           continue;

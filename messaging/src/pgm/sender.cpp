@@ -69,8 +69,10 @@ private:
         case PGM_IO_STATUS_TIMER_PENDING: run_in(pgm_->remaining_ms(PGM_TIME_REMAIN)); return true;
         case PGM_IO_STATUS_RATE_LIMITED: run_in(pgm_->remaining_ms(PGM_RATE_REMAIN)); return true;
         case PGM_IO_STATUS_WOULD_BLOCK: return true;
-        case PGM_IO_STATUS_NORMAL:
-        case PGM_IO_STATUS_RESET: continue;  // a send-only socket gets no data
+        case PGM_IO_STATUS_NORMAL: continue;  // a send-only socket gets no data
+        case PGM_IO_STATUS_RESET:
+          if (msgv.msgv_len > 0) pgm_free_skb(msgv.msgv_skb[0]);  // an error report: ours to free
+          continue;
         default: close("OpenPGM failed (status " + std::to_string(st) + ")"); return false;
       }
     }
