@@ -46,6 +46,16 @@ std::string fresh_group(const char* scheme = "epgm") {
          ":" + std::to_string(port);
 }
 
+/// A SUB on `ep` taking `prefix`. Its RATE is set too: a subscriber's receive window is its own
+/// RATE x RECOVERY_IVL (as in libzmq), some 80 packets at the default 100 kbit/s.
+msg::socket group_sub(msg::context& ctx, const std::string& ep, const std::string& prefix) {
+  msg::socket sub(ctx, msg::socket_type::sub);
+  sub.set(msg::option::rate, 100000);
+  sub.set(msg::option::subscribe, prefix);
+  sub.connect(ep);
+  return sub;
+}
+
 template <class F>
 std::string error_of(F&& f, msg::errc* kind = nullptr) {
   try {
@@ -231,10 +241,7 @@ TEST_SUITE("pgm") {
     // whole messages, each publisher's in order, every publisher heard to its end.
     msg::context ctx;
     const std::string ep = fresh_group();
-    msg::socket sub(ctx, msg::socket_type::sub);
-    sub.set(msg::option::rate, 100000);  // a SUB's receive window is its own RATE x RECOVERY_IVL
-    sub.set(msg::option::subscribe, "");
-    sub.connect(ep);
+    msg::socket sub = group_sub(ctx, ep, "");
     std::vector<msg::socket> pubs;
     for (int p = 0; p < 3; ++p) {
       pubs.emplace_back(ctx, msg::socket_type::pub);
@@ -284,10 +291,7 @@ TEST_SUITE("pgm") {
     msg::socket pub(ctx, msg::socket_type::pub);
     pub.set(msg::option::rate, 100000);
     pub.connect(ep);
-    msg::socket early(ctx, msg::socket_type::sub);
-    early.set(msg::option::rate, 100000);  // a SUB's receive window is its own RATE x RECOVERY_IVL
-    early.set(msg::option::subscribe, "");
-    early.connect(ep);
+    msg::socket early = group_sub(ctx, ep, "");
     warm_up(pub, early);
     const std::string big = patterned(2000);
     // Messages spanning packets go out while the late subscriber joins.
@@ -296,10 +300,7 @@ TEST_SUITE("pgm") {
       for (int i = 0; i < k; ++i, ++sent) send_parts(pub, {"seq", std::to_string(sent), big, "last"});
     };
     send_some(20);
-    msg::socket late(ctx, msg::socket_type::sub);
-    late.set(msg::option::rate, 100000);  // a SUB's receive window is its own RATE x RECOVERY_IVL
-    late.set(msg::option::subscribe, "");
-    late.connect(ep);
+    msg::socket late = group_sub(ctx, ep, "");
     late.set(msg::option::rcvtimeo, 20);
     const auto deadline = steady::now() + eventually;
     msg::message m;
@@ -333,10 +334,7 @@ TEST_SUITE("pgm") {
     msg::context ctx;
     SUBCASE("libzmq publishes") {
       const std::string ep = fresh_group();
-      msg::socket sub(ctx, msg::socket_type::sub);
-      sub.set(msg::option::rate, 100000);  // a SUB's receive window is its own RATE x RECOVERY_IVL
-      sub.set(msg::option::subscribe, "t");
-      sub.connect(ep);
+      msg::socket sub = group_sub(ctx, ep, "t");
       const std::string pub = peer.call("new PUB")[1];
       peer.call("set " + pub + " 8 i100000");  // ZMQ_RATE
       peer.call("connect " + pub + " " + ep);
@@ -439,10 +437,7 @@ TEST_SUITE("pgm") {
   TEST_CASE("epgm disconnect and close: the endpoint goes away and a second use works") {
     msg::context ctx;
     const std::string ep = fresh_group();
-    msg::socket sub(ctx, msg::socket_type::sub);
-    sub.set(msg::option::rate, 100000);  // a SUB's receive window is its own RATE x RECOVERY_IVL
-    sub.set(msg::option::subscribe, "");
-    sub.connect(ep);
+    msg::socket sub = group_sub(ctx, ep, "");
     {
       msg::socket pub(ctx, msg::socket_type::pub);
       pub.set(msg::option::rate, 100000);

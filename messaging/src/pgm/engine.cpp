@@ -136,6 +136,16 @@ void engine::run_in(int ms) noexcept {
   }
 }
 
+int engine::receive(pgm_msgv_t& msgv) noexcept {
+  std::size_t bytes = 0;
+  pgm_error_t* err = nullptr;
+  const int st = pgm_recvmsg(pgm_->get(), &msgv, MSG_ERRQUEUE, &bytes, &err);
+  if (err) pgm_error_free(err);
+  if (st == PGM_IO_STATUS_TIMER_PENDING) run_in(pgm_->remaining_ms(PGM_TIME_REMAIN));
+  else if (st == PGM_IO_STATUS_RATE_LIMITED) run_in(pgm_->remaining_ms(PGM_RATE_REMAIN));
+  return st;
+}
+
 void engine::close(std::string_view why) noexcept {
   if (closed_) return;
   closed_ = true;

@@ -41,6 +41,9 @@ protected:
   /// One bounded run in the strand; true if there is more to do at once.
   virtual bool run() = 0;
   virtual void attached() {}
+  /// One pgm_recvmsg (MSG_ERRQUEUE: loss is reported with the source's TSI). When OpenPGM
+  /// says it has timers or a rate limit pending, schedules the next run for them.
+  int receive(pgm_msgv_t& msgv) noexcept;
   /// Asks to run again in `ms` (OpenPGM's timers, RATE); the earliest request wins.
   void run_in(int ms) noexcept;
   /// Strand: ends this endpoint (watches, timers, OpenPGM socket, pipe end).

@@ -41,10 +41,7 @@ private:
     if (!deliver()) return false;  // the pipe is full: its `writable` event wakes us
     for (int i = 0; i < max_packets_per_run; ++i) {
       pgm_msgv_t msgv;
-      std::size_t bytes = 0;
-      pgm_error_t* err = nullptr;
-      const int st = pgm_recvmsg(pgm_->get(), &msgv, MSG_ERRQUEUE, &bytes, &err);
-      if (err) pgm_error_free(err);
+      const int st = receive(msgv);
       switch (st) {
         case PGM_IO_STATUS_NORMAL:
           for (std::uint32_t k = 0; k < msgv.msgv_len; ++k) {
@@ -67,8 +64,8 @@ private:
           framework::log(framework::log_level::info,
                          endpoint_ + ": data lost past the recovery window; resynchronising at the next message");
           continue;
-        case PGM_IO_STATUS_TIMER_PENDING: run_in(pgm_->remaining_ms(PGM_TIME_REMAIN)); return false;
-        case PGM_IO_STATUS_RATE_LIMITED: run_in(pgm_->remaining_ms(PGM_RATE_REMAIN)); return false;
+        case PGM_IO_STATUS_TIMER_PENDING:  // receive() set the timer
+        case PGM_IO_STATUS_RATE_LIMITED:
         case PGM_IO_STATUS_WOULD_BLOCK: return false;
         default: close("OpenPGM failed (status " + std::to_string(st) + ")"); return false;
       }

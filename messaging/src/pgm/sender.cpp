@@ -61,13 +61,10 @@ private:
   bool upstream() {
     for (int i = 0; i < max_packets_per_run; ++i) {
       pgm_msgv_t msgv;
-      std::size_t bytes = 0;
-      pgm_error_t* err = nullptr;
-      const int st = pgm_recvmsg(pgm_->get(), &msgv, MSG_ERRQUEUE, &bytes, &err);
-      if (err) pgm_error_free(err);
+      const int st = receive(msgv);
       switch (st) {
-        case PGM_IO_STATUS_TIMER_PENDING: run_in(pgm_->remaining_ms(PGM_TIME_REMAIN)); return true;
-        case PGM_IO_STATUS_RATE_LIMITED: run_in(pgm_->remaining_ms(PGM_RATE_REMAIN)); return true;
+        case PGM_IO_STATUS_TIMER_PENDING:
+        case PGM_IO_STATUS_RATE_LIMITED:
         case PGM_IO_STATUS_WOULD_BLOCK: return true;
         case PGM_IO_STATUS_NORMAL: continue;  // a send-only socket gets no data
         case PGM_IO_STATUS_RESET:
