@@ -16,6 +16,8 @@ packages=(
   cmake g++ ninja-build
   # libraries troupe builds against
   libtbb-dev libboost-context-dev doctest-dev nlohmann-json3-dev
+  # pgm:// and epgm:// (reliable multicast, messaging/src/pgm/): OpenPGM, with pkg-config
+  libpgm-dev pkg-config
   # real ZeroMQ peers for interop tests and benchmarks
   libzmq3-dev cppzmq-dev python3-zmq
   # the optional perf peer of the actor benchmarks (perf/actors/): CAF 0.17

@@ -41,6 +41,11 @@ std::string_view option_name(option o) noexcept {
     case option::heartbeat_ttl: return "ZMQ_HEARTBEAT_TTL";
     case option::heartbeat_timeout: return "ZMQ_HEARTBEAT_TIMEOUT";
     case option::connect_timeout: return "ZMQ_CONNECT_TIMEOUT";
+    case option::rate: return "ZMQ_RATE";
+    case option::recovery_ivl: return "ZMQ_RECOVERY_IVL";
+    case option::multicast_hops: return "ZMQ_MULTICAST_HOPS";
+    case option::multicast_maxtpdu: return "ZMQ_MULTICAST_MAXTPDU";
+    case option::multicast_loop: return "ZMQ_MULTICAST_LOOP";
   }
   return {};
 }
@@ -148,6 +153,24 @@ void socket_options::set_int(socket_type t, option o, std::int64_t v) {
     case option::tcp_keepalive_cnt: tcp_keepalive_cnt = at_least_minus_one(o, v); return;
     case option::tcp_keepalive_idle: tcp_keepalive_idle = at_least_minus_one(o, v); return;
     case option::tcp_keepalive_intvl: tcp_keepalive_intvl = at_least_minus_one(o, v); return;
+    case option::rate:
+      if (v < 1 || v > INT_MAX) bad_value(o, v, "kbit/s >= 1");
+      rate = static_cast<int>(v);
+      return;
+    case option::recovery_ivl:
+      if (v < 1 || v > INT_MAX) bad_value(o, v, "ms >= 1");
+      recovery_ivl = static_cast<int>(v);
+      return;
+    case option::multicast_hops:
+      if (v < 1 || v > 255) bad_value(o, v, "1..255");
+      multicast_hops = static_cast<int>(v);
+      return;
+    case option::multicast_maxtpdu:
+      // Below a few hundred bytes PGM's own headers leave no room for data.
+      if (v < 512 || v > 65535) bad_value(o, v, "512..65535 bytes");
+      multicast_maxtpdu = static_cast<int>(v);
+      return;
+    case option::multicast_loop: multicast_loop = boolean(o, v); return;
     case option::rcvmore:
     case option::type:
     case option::last_endpoint:
@@ -206,6 +229,11 @@ std::int64_t socket_options::get_int(option o) const {
     case option::tcp_keepalive_cnt: return tcp_keepalive_cnt;
     case option::tcp_keepalive_idle: return tcp_keepalive_idle;
     case option::tcp_keepalive_intvl: return tcp_keepalive_intvl;
+    case option::rate: return rate;
+    case option::recovery_ivl: return recovery_ivl;
+    case option::multicast_hops: return multicast_hops;
+    case option::multicast_maxtpdu: return multicast_maxtpdu;
+    case option::multicast_loop: return multicast_loop;
     default: break;
   }
   if (option_name(o).empty()) throw error(errc::unknown_option, "unknown socket option " + describe(o));

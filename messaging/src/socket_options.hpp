@@ -40,6 +40,12 @@ struct socket_options {
   int tcp_keepalive_cnt = -1;
   int tcp_keepalive_idle = -1;
   int tcp_keepalive_intvl = -1;
+  // pgm/epgm (libzmq's defaults).
+  int rate = 100;                // kbit/s
+  int recovery_ivl = 10000;      // ms
+  int multicast_hops = 1;
+  int multicast_maxtpdu = 1500;  // bytes
+  bool multicast_loop = true;
   std::string last_endpoint;
 
   /// Sets an integer option; throws messaging::error naming the option and the bad value.

@@ -1,6 +1,7 @@
 #include "transport/registry.hpp"
 
 #include "transport/inproc.hpp"
+#include "transport/pgm.hpp"
 #include "transport/tcp_ipc.hpp"
 
 #include <troupe/messaging/error.hpp>
@@ -14,6 +15,8 @@ const transport_ops table[] = {
     {"inproc", &inproc_bind, &inproc_connect, &inproc_unbind, &inproc_disconnect},
     {"tcp", &tcp_bind, &tcp_connect, &stream_unbind, &stream_disconnect},
     {"ipc", &ipc_bind, &ipc_connect, &stream_unbind, &stream_disconnect},
+    {"pgm", &pgm_bind, &pgm_connect, &stream_unbind, &stream_disconnect},
+    {"epgm", &epgm_bind, &epgm_connect, &stream_unbind, &stream_disconnect},
 };
 
 }  // namespace

@@ -40,7 +40,11 @@ def main():
     sockets = {}
     monitors = {}
     next_id = 1
-    out = sys.stdout
+    # Replies go to a private copy of stdout; descriptor 1 becomes stderr, so that what C
+    # libraries print there (OpenPGM's interface warnings, from libzmq's I/O thread) cannot
+    # slip in between replies.
+    out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
     trace = os.environ.get("TROUPE_PEER_TRACE")  # set it to see the conversation on stderr
 
     def reply(text):

@@ -12,6 +12,8 @@ enum class option : int {
   routing_id = 5,         ///< bytes, 1-255 bytes, must not start with 0
   subscribe = 6,          ///< bytes: a prefix (SUB, XSUB)
   unsubscribe = 7,        ///< bytes
+  rate = 8,               ///< kbit/s a pgm/epgm publisher may send (default 100; > 0)
+  recovery_ivl = 9,       ///< ms a pgm/epgm publisher keeps data for repairs (default 10000; > 0)
   rcvmore = 13,           ///< read-only int: the last part received had MORE
   type = 16,              ///< read-only int: socket_type
   linger = 17,            ///< ms; -1 = deliver everything queued (default; SUB/XSUB default 0), 0 = drop at close
@@ -21,6 +23,7 @@ enum class option : int {
   maxmsgsize = 22,        ///< bytes, -1 = unlimited (wire transports)
   sndhwm = 23,            ///< messages, 0 = unlimited (default 1000)
   rcvhwm = 24,            ///< messages, 0 = unlimited (default 1000)
+  multicast_hops = 25,    ///< pgm/epgm: IP TTL of multicast packets (default 1: this subnet)
   rcvtimeo = 27,          ///< ms, -1 = block forever
   sndtimeo = 28,          ///< ms, -1 = block forever
   last_endpoint = 32,     ///< read-only bytes
@@ -42,6 +45,8 @@ enum class option : int {
   heartbeat_timeout = 77,
   xpub_verboser = 78,     ///< 0/1: as XPUB_VERBOSE, and every unsubscription too, not just the last
   connect_timeout = 79,
+  multicast_maxtpdu = 84, ///< pgm/epgm: largest packet in bytes, headers included (default 1500)
+  multicast_loop = 96,    ///< pgm/epgm: 0/1, this host's own members get our multicast (default 1)
 };
 
 /// Option name as in libzmq's docs ("ZMQ_SNDHWM"), or "option <n>" for an unknown number.
