@@ -93,6 +93,18 @@ inline bool nothing_pending(msg::socket& s) {
   return !s.recv(m, msg::flags::dontwait);
 }
 
+/// What `f` throws as a messaging::error (its kind to `kind`), or "(no error)".
+template <class F>
+std::string error_message_of(F&& f, msg::errc* kind = nullptr) {
+  try {
+    f();
+  } catch (const msg::error& e) {
+    if (kind) *kind = e.kind();
+    return e.what();
+  }
+  return "(no error)";
+}
+
 /// A monitor on a troupe socket: events are read from an inproc PAIR.
 class event_watch {
 public:

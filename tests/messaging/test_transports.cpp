@@ -35,17 +35,6 @@ std::string round_trip(msg::context& ctx, const std::string& bind_to,
   return bound;
 }
 
-template <class F>
-std::string error_of(F&& f, msg::errc* kind = nullptr) {
-  try {
-    f();
-  } catch (const msg::error& e) {
-    if (kind) *kind = e.kind();
-    return e.what();
-  }
-  return "(no error)";
-}
-
 int int_opt(int fd, int level, int name) {
   int v = -1;
   socklen_t len = sizeof v;
@@ -81,7 +70,7 @@ TEST_SUITE("wire") {
     }
     CHECK(schemes == std::set<std::string>{"inproc", "tcp", "ipc", "pgm", "epgm"});
     msg::errc kind{};
-    const std::string what = error_of([] { internal::resolve("pgmx://eth0;239.1.1.1:5555"); }, &kind);
+    const std::string what = error_message_of([] { internal::resolve("pgmx://eth0;239.1.1.1:5555"); }, &kind);
     CHECK(kind == msg::errc::protocol_not_supported);
     CHECK(what.find("unknown transport 'pgmx'") != std::string::npos);
     CHECK(what.find("supported: inproc, tcp, ipc, pgm, epgm") != std::string::npos);
@@ -111,7 +100,7 @@ TEST_SUITE("wire") {
     });
     CHECK(bound.starts_with("tcp://0.0.0.0:"));
     msg::socket push(ctx, socket_type::push);
-    CHECK(error_of([&] { push.connect("tcp://*:5555"); }).find("'*' can only be bound") != std::string::npos);
+    CHECK(error_message_of([&] { push.connect("tcp://*:5555"); }).find("'*' can only be bound") != std::string::npos);
   }
 
   TEST_CASE("tcp options: TCP_NODELAY always and the keep-alive options as set - on both sides") {
@@ -172,7 +161,7 @@ TEST_SUITE("wire") {
     round_trip(ctx, "ipc://@" + name + "-2");
     msg::errc kind{};
     msg::socket again(ctx, socket_type::pull);
-    const std::string what = error_of([&] { again.bind(ep); }, &kind);
+    const std::string what = error_message_of([&] { again.bind(ep); }, &kind);
     CHECK(kind == msg::errc::address_in_use);
     CHECK(what.find(ep) != std::string::npos);
   }
@@ -200,22 +189,22 @@ TEST_SUITE("wire") {
     b.set(option::linger, 0);
     const std::string ep = bind_somewhere(a, "tcp");
     msg::errc kind{};
-    std::string what = error_of([&] { b.bind(ep); }, &kind);
+    std::string what = error_message_of([&] { b.bind(ep); }, &kind);
     CHECK(kind == msg::errc::address_in_use);
     CHECK(what.find(ep) != std::string::npos);
     CHECK(what.find("Address already in use") != std::string::npos);
 
     // 192.0.2.1 (TEST-NET-1) is no interface of this machine.
-    what = error_of([&] { b.bind("tcp://192.0.2.1:5555"); }, &kind);
+    what = error_message_of([&] { b.bind("tcp://192.0.2.1:5555"); }, &kind);
     CHECK(kind == msg::errc::address_not_available);
     CHECK(what.find("tcp://192.0.2.1:5555") != std::string::npos);
     CHECK(what.find("Cannot assign requested address") != std::string::npos);
 
-    what = error_of([&] { b.bind("ipc:///troupe-no-such-directory/sock"); }, &kind);
+    what = error_message_of([&] { b.bind("ipc:///troupe-no-such-directory/sock"); }, &kind);
     CHECK(what.find("ipc:///troupe-no-such-directory/sock") != std::string::npos);
     CHECK(what.find("No such file or directory") != std::string::npos);
 
-    what = error_of([&] { b.bind("tcp://127.0.0.1:99999"); }, &kind);
+    what = error_message_of([&] { b.bind("tcp://127.0.0.1:99999"); }, &kind);
     CHECK(kind == msg::errc::invalid_argument);
     CHECK(what.find("port '99999'") != std::string::npos);
   }

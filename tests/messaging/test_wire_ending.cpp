@@ -39,6 +39,29 @@ void only_the_good_peer_is_heard(msg::socket& pull, msg::context& ctx, const std
   CHECK(nothing_pending(pull));
 }
 
+/// Over tcp and ipc: a raw PUSH peer of a bound PULL sends two whole messages and `then` ends
+/// its connection; once DISCONNECTED is seen, the two are readable (`kept`) or gone.
+template <typename Then>
+void check_ending(Then then, bool kept, int heartbeat_ivl = 0) {
+  for (const std::string& t : wire_transports) {
+    CAPTURE(t);
+    msg::context ctx;
+    msg::socket pull(ctx, socket_type::pull);
+    if (heartbeat_ivl > 0) {
+      pull.set(option::heartbeat_ivl, heartbeat_ivl);
+      pull.set(option::heartbeat_timeout, 3 * heartbeat_ivl);
+    }
+    event_watch events(ctx, pull);
+    const std::string ep = bind_somewhere(pull, t);
+    raw_pusher(events, ep, then);
+    if (kept) {
+      CHECK(recv_parts(pull) == std::vector<std::string>{"raw-1"});
+      CHECK(recv_parts(pull) == std::vector<std::string>{"raw-2"});
+    }
+    only_the_good_peer_is_heard(pull, ctx, ep);
+  }
+}
+
 }  // namespace
 
 TEST_SUITE("wire") {
@@ -62,59 +85,25 @@ TEST_SUITE("wire") {
   }
 
   TEST_CASE("connection end: a peer that ends its stream between messages - what it sent stays readable") {
-    for (const std::string& t : wire_transports) {
-      CAPTURE(t);
-      msg::context ctx;
-      msg::socket pull(ctx, socket_type::pull);
-      event_watch events(ctx, pull);
-      const std::string ep = bind_somewhere(pull, t);
-      raw_pusher(events, ep, [](int fd) { ::shutdown(fd, SHUT_WR); });
-      CHECK(recv_parts(pull) == std::vector<std::string>{"raw-1"});
-      CHECK(recv_parts(pull) == std::vector<std::string>{"raw-2"});
-      only_the_good_peer_is_heard(pull, ctx, ep);
-    }
+    check_ending([](int fd) { ::shutdown(fd, SHUT_WR); }, true);
   }
 
   TEST_CASE("connection end: a peer that breaks the protocol - what it sent before is discarded") {
-    for (const std::string& t : wire_transports) {
-      CAPTURE(t);
-      msg::context ctx;
-      msg::socket pull(ctx, socket_type::pull);
-      event_watch events(ctx, pull);
-      const std::string ep = bind_somewhere(pull, t);
-      raw_pusher(events, ep, [](int fd) { raw_write(fd, std::string("\x80\x01x", 3)); });  // reserved flag bit
-      only_the_good_peer_is_heard(pull, ctx, ep);
-    }
+    check_ending([](int fd) { raw_write(fd, std::string("\x80\x01x", 3)); }, false);  // reserved flag bit
   }
 
   TEST_CASE("connection end: a peer that ends its stream inside a frame - what it sent before is discarded") {
-    for (const std::string& t : wire_transports) {
-      CAPTURE(t);
-      msg::context ctx;
-      msg::socket pull(ctx, socket_type::pull);
-      event_watch events(ctx, pull);
-      const std::string ep = bind_somewhere(pull, t);
-      raw_pusher(events, ep, [](int fd) {
-        raw_write(fd, std::string("\x00\x05" "ab", 4));  // a 5-byte body of which 2 came
-        ::shutdown(fd, SHUT_WR);
-      });
-      only_the_good_peer_is_heard(pull, ctx, ep);
-    }
+    check_ending(
+        [](int fd) {
+          raw_write(fd, std::string("\x00\x05" "ab", 4));  // a 5-byte body of which 2 came
+          ::shutdown(fd, SHUT_WR);
+        },
+        false);
   }
 
   TEST_CASE("connection end: a peer that falls silent past HEARTBEAT_TIMEOUT - what it sent before is discarded") {
-    for (const std::string& t : wire_transports) {
-      CAPTURE(t);
-      msg::context ctx;
-      msg::socket pull(ctx, socket_type::pull);
-      pull.set(option::heartbeat_ivl, 100);
-      pull.set(option::heartbeat_timeout, 300);
-      event_watch events(ctx, pull);
-      const std::string ep = bind_somewhere(pull, t);
-      unique_fd kept_open;  // never answers the PINGs, never closes
-      raw_pusher(events, ep, [&](int fd) { kept_open = unique_fd(::dup(fd)); });
-      only_the_good_peer_is_heard(pull, ctx, ep);
-    }
+    unique_fd kept_open;  // never answers the PINGs, never closes
+    check_ending([&](int fd) { kept_open = unique_fd(::dup(fd)); }, false, 100);
   }
 
   TEST_CASE("connection end: a troupe peer closing with LINGER 0 drops its connection - tcp resets it") {
