@@ -365,6 +365,9 @@ private:
   std::string id_;
 };
 
+/// The stream transports, for tests that run over the wire only.
+inline const std::vector<std::string> wire_transports{"tcp", "ipc"};
+
 // ---------------------------------------------------------------------------------------
 // Raw ZMTP, for peers that misbehave on purpose.
 

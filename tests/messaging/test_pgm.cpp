@@ -185,12 +185,10 @@ TEST_SUITE("pgm") {
 
   TEST_CASE("epgm troupe PUB to troupe SUB on lo: multipart whole and in order") {
     msg::context ctx;
-    msg::socket pub(ctx, msg::socket_type::pub), sub(ctx, msg::socket_type::sub);
+    msg::socket pub(ctx, msg::socket_type::pub);
     const std::string ep = fresh_group();
     pub.set(msg::option::rate, 100000);
-    sub.set(msg::option::rate, 100000);  // a SUB's receive window is its own RATE x RECOVERY_IVL
-    sub.set(msg::option::subscribe, "");
-    sub.connect(ep);
+    msg::socket sub = group_sub(ctx, ep, "");
     pub.connect(ep);
     warm_up(pub, sub);
     const std::string big = patterned(4000);  // spans several packets
@@ -207,12 +205,10 @@ TEST_SUITE("pgm") {
 
   TEST_CASE("epgm SUB filters by prefix locally and XPUB sees one subscription to everything") {
     msg::context ctx;
-    msg::socket xpub(ctx, msg::socket_type::xpub), sub(ctx, msg::socket_type::sub);
+    msg::socket xpub(ctx, msg::socket_type::xpub);
     const std::string ep = fresh_group();
     xpub.set(msg::option::rate, 100000);
-    sub.set(msg::option::rate, 100000);  // a SUB's receive window is its own RATE x RECOVERY_IVL
-    sub.set(msg::option::subscribe, "keep");
-    sub.connect(ep);
+    msg::socket sub = group_sub(ctx, ep, "keep");
     xpub.bind(ep);  // bind and connect mean the same for multicast
     CHECK(recv_within(xpub).view() == std::string("\x01", 1));
     warm_up(xpub, sub, "keep");

@@ -56,14 +56,12 @@ private:
   FILE* f_ = nullptr;
 };
 
-const char* const wire_transports[] = {"tcp", "ipc"};
-
 }  // namespace
 
 TEST_SUITE("interop_socket_cat") {
 
 TEST_CASE("socket_cat PULL binds and prints what a libzmq PUSH sends") {
-  for (const std::string transport : wire_transports) {
+  for (const std::string& transport : wire_transports) {
     CAPTURE(transport);
     socket_cat cat("PULL --bind '" + fresh_endpoint(transport) + "' --print-endpoint --recv 2");
     libzmq_end push(shared_zmq_peer(), msg::socket_type::push);
@@ -77,7 +75,7 @@ TEST_CASE("socket_cat PULL binds and prints what a libzmq PUSH sends") {
 }
 
 TEST_CASE("socket_cat PUSH connects and a libzmq PULL receives its multipart messages") {
-  for (const std::string transport : wire_transports) {
+  for (const std::string& transport : wire_transports) {
     CAPTURE(transport);
     libzmq_end pull(shared_zmq_peer(), msg::socket_type::pull);
     const std::string ep = pull.bind(transport);
@@ -89,7 +87,7 @@ TEST_CASE("socket_cat PUSH connects and a libzmq PULL receives its multipart mes
 }
 
 TEST_CASE("socket_cat SUB subscribes to a prefix of a libzmq XPUB") {
-  for (const std::string transport : wire_transports) {
+  for (const std::string& transport : wire_transports) {
     CAPTURE(transport);
     libzmq_end xpub(shared_zmq_peer(), msg::socket_type::xpub);
     const std::string ep = xpub.bind(transport);
@@ -105,7 +103,7 @@ TEST_CASE("socket_cat SUB subscribes to a prefix of a libzmq XPUB") {
 }
 
 TEST_CASE("socket_cat XPUB waits for a libzmq SUB and publishes to its prefix") {
-  for (const std::string transport : wire_transports) {
+  for (const std::string& transport : wire_transports) {
     CAPTURE(transport);
     socket_cat cat("XPUB --bind '" + fresh_endpoint(transport) +
                    "' --print-endpoint --wait-subscribers 1 --send 'news|1' --send 'other|2' --send 'news|3'");
@@ -119,7 +117,7 @@ TEST_CASE("socket_cat XPUB waits for a libzmq SUB and publishes to its prefix") 
 }
 
 TEST_CASE("socket_cat REQ asks a libzmq REP and prints the reply") {
-  for (const std::string transport : wire_transports) {
+  for (const std::string& transport : wire_transports) {
     CAPTURE(transport);
     libzmq_end rep(shared_zmq_peer(), msg::socket_type::rep);
     const std::string ep = rep.bind(transport);
@@ -132,7 +130,7 @@ TEST_CASE("socket_cat REQ asks a libzmq REP and prints the reply") {
 }
 
 TEST_CASE("socket_cat REP echoes a libzmq REQ") {
-  for (const std::string transport : wire_transports) {
+  for (const std::string& transport : wire_transports) {
     CAPTURE(transport);
     socket_cat cat("REP --bind '" + fresh_endpoint(transport) + "' --print-endpoint --recv 1");
     libzmq_end req(shared_zmq_peer(), msg::socket_type::req);
@@ -145,7 +143,7 @@ TEST_CASE("socket_cat REP echoes a libzmq REQ") {
 }
 
 TEST_CASE("socket_cat ROUTER shows a libzmq DEALER's identity and answers it") {
-  for (const std::string transport : wire_transports) {
+  for (const std::string& transport : wire_transports) {
     CAPTURE(transport);
     socket_cat cat("ROUTER --bind '" + fresh_endpoint(transport) + "' --print-endpoint --recv 1 --echo");
     libzmq_end dealer(shared_zmq_peer(), msg::socket_type::dealer);

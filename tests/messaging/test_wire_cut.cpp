@@ -13,8 +13,6 @@ namespace ev = msg::monitor_event;
 
 namespace {
 
-const std::vector<std::string> wire_transports{"tcp", "ipc"};
-
 /// Parts 1..2 of a 3-part message, then a hang-up; returns once troupe has closed its side
 /// (so it has read everything the peer sent).
 void send_cut_message_and_hang_up(int fd) {

@@ -17,8 +17,6 @@ namespace ev = msg::monitor_event;
 
 namespace {
 
-const std::vector<std::string> wire_transports{"tcp", "ipc"};
-
 /// A raw PUSH peer of a PULL bound at `ep` that sends two whole messages; `then` ends it.
 template <typename Then>
 void raw_pusher(event_watch& events, const std::string& ep, Then then) {
