@@ -24,6 +24,10 @@ namespace {
 constexpr std::size_t in_capacity = 64 * 1024;
 constexpr std::size_t out_batch = 256 * 1024;  // stop pulling from the pipe past this
 constexpr std::size_t direct_read_threshold = 8 * 1024;
+// After a large frame, the next read (between frames) asks only this much: enough for the
+// next header and a little, so that most of a following large body is read straight into it
+// (body_window) rather than into in_ and copied. A read that brings only small frames ends it.
+constexpr std::size_t boundary_read = 1024;
 
 bool sends_identity(socket_type t) noexcept {
   return t == socket_type::req || t == socket_type::dealer || t == socket_type::router;
@@ -229,11 +233,12 @@ bool stream_engine::read_socket() {
     }
   }
   in_begin_ = in_end_ = 0;
-  const ssize_t n = ::recv(fd_, in_.data(), in_.size(), 0);
+  const std::size_t ask = after_large_frame_ && decoder_.between_frames() ? boundary_read : in_.size();
+  const ssize_t n = ::recv(fd_, in_.data(), ask, 0);
   if (n > 0) {
     ++progress_;
     in_end_ = static_cast<std::size_t>(n);
-    note_read(in_end_, in_.size());
+    note_read(in_end_, ask);
     return true;
   }
   if (n == 0) {
@@ -347,6 +352,7 @@ bool stream_engine::on_greeting_bytes() {
 }
 
 bool stream_engine::on_frame(message&& m) {
+  after_large_frame_ = m.size() >= direct_read_threshold;
   if (phase_ == phase::ready) {
     if (!m.command()) {
       close("peer sent a message before READY", monitor_event::handshake_failed_protocol);

@@ -107,6 +107,7 @@ private:
   bool sock_writable_ = true;
   bool watching_writable_ = false;  // writable is in the watch's interest (only while blocked)
   bool peer_hung_up_ = false;       // the watch reported a hang-up: read until recv() says 0
+  bool after_large_frame_ = false;  // the last frame read was large: read little at the next boundary
   std::uint64_t progress_ = 0;  // bumped per read, write and message pulled: run_once's rounds
   std::atomic<bool> started_{false};  // start() has set watch_ and the timers
   std::atomic<bool> wake_pending_{false};
