@@ -202,7 +202,7 @@ TEST_SUITE("pgm") {
 
   TEST_CASE("epgm several publishers into one group: every message whole - each publisher's in order") {
     // All on one host: the publishers share the group's UDP port, and a NAK (unicast to that
-    // port) reaches only one of the sockets bound to it, so a packet the kernel drops under
+    // port) may reach a socket other than its publisher's, so a packet the kernel drops under
     // load may not be repaired (docs/transports/pgm.md). What must hold whatever is lost:
     // whole messages, each publisher's in order, every publisher heard to its end.
     msg::context ctx;
