@@ -110,13 +110,7 @@ int run(const char* endpoint, std::size_t size, long count, int rate) {
     std::printf("error: %ld of %ld messages received: the rest was lost past the recovery window\n", r.received, count);
     return 1;
   }
-  const double elapsed_us = r.elapsed_us > 0 ? r.elapsed_us : 1;
-  const auto throughput = static_cast<unsigned long>(static_cast<double>(count) / elapsed_us * 1000000);
-  const double megabits = static_cast<double>(throughput * size * 8) / 1000000;
-  std::printf("message size: %d [B]\n", static_cast<int>(size));
-  std::printf("message count: %d\n", static_cast<int>(count));
-  std::printf("mean throughput: %d [msg/s]\n", static_cast<int>(throughput));
-  std::printf("mean throughput: %.3f [Mb/s]\n", megabits);
+  tools::print_throughput(size, count, r.elapsed_us);
   return 0;
 }
 

@@ -170,6 +170,20 @@ private:
 /// The group and port part of a fresh epgm endpoint ("239.193.x.y:port"), for the lab's hosts.
 inline std::string fresh_group_port() { return fresh_group().substr(std::string("epgm://127.0.0.1;").size()); }
 
+/// A PUB on `group_port` from host i of `lab` at `rate` kbit/s keeping `recovery_ivl` ms of
+/// data for repairs, not hearing its own multicast, its queue unbounded (SNDHWM 0: nothing is
+/// dropped before the wire).
+inline msg::socket lab_pub(msg::context& ctx, const netns_lab& lab, int i, const std::string& group_port, int rate = 50000,
+                           int recovery_ivl = 10000) {
+  msg::socket pub(ctx, msg::socket_type::pub);
+  pub.set(msg::option::rate, rate);
+  pub.set(msg::option::recovery_ivl, recovery_ivl);
+  pub.set(msg::option::multicast_loop, 0);
+  pub.set(msg::option::sndhwm, 0);
+  lab.in_host(i, [&] { pub.connect("epgm://" + lab.address(i) + ";" + group_port); });
+  return pub;
+}
+
 /// A SUB taking everything on `group_port` from host i of `lab` (its socket lives there).
 inline msg::socket lab_sub(msg::context& ctx, const netns_lab& lab, int i, const std::string& group_port) {
   msg::socket sub(ctx, msg::socket_type::sub);

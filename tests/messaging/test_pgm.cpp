@@ -455,10 +455,7 @@ TEST_SUITE("pgm") {
     }
     msg::context ctx;
     const std::string group_port = fresh_group_port();
-    msg::socket pub(ctx, msg::socket_type::pub);
-    pub.set(msg::option::rate, 50000);
-    pub.set(msg::option::multicast_loop, 0);
-    lab.in_host(0, [&] { pub.connect("epgm://" + lab.address(0) + ";" + group_port); });
+    msg::socket pub = lab_pub(ctx, lab, 0, group_port);
     std::vector<msg::socket> subs;
     for (int i = 1; i <= 3; ++i) subs.push_back(lab_sub(ctx, lab, i, group_port));
     warm_up_all(pub, subs);

@@ -63,11 +63,7 @@ TEST_SUITE("pgm") {
     }
     msg::context ctx;
     const std::string group_port = fresh_group_port();
-    msg::socket pub(ctx, msg::socket_type::pub);
-    pub.set(msg::option::rate, 50000);
-    pub.set(msg::option::multicast_loop, 0);
-    pub.set(msg::option::sndhwm, 0);  // no message may be dropped before it reaches the wire
-    lab.in_host(0, [&] { pub.connect("epgm://" + lab.address(0) + ";" + group_port); });
+    msg::socket pub = lab_pub(ctx, lab, 0, group_port);
     std::vector<msg::socket> subs;
     for (int i = 1; i <= 2; ++i) subs.push_back(lab_sub(ctx, lab, i, group_port));
     warm_up_all(pub, subs);
@@ -110,14 +106,9 @@ TEST_SUITE("pgm") {
     log_capture log;
     msg::context ctx;
     const std::string group_port = fresh_group_port();
-    msg::socket pub(ctx, msg::socket_type::pub);
     // A short window (RATE x RECOVERY_IVL: some 400 packets) that moves on soon after a loss:
     // the receiver learns from the window's trailing edge that what it lacks is gone.
-    pub.set(msg::option::rate, 50000);
-    pub.set(msg::option::recovery_ivl, 100);
-    pub.set(msg::option::multicast_loop, 0);
-    pub.set(msg::option::sndhwm, 0);
-    lab.in_host(0, [&] { pub.connect("epgm://" + lab.address(0) + ";" + group_port); });
+    msg::socket pub = lab_pub(ctx, lab, 0, group_port, 50000, 100);
     std::vector<msg::socket> subs;
     subs.push_back(lab_sub(ctx, lab, 1, group_port));
     msg::socket& sub = subs[0];
