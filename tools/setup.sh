@@ -22,8 +22,12 @@ packages=(
   libzmq3-dev cppzmq-dev python3-zmq
   # the optional perf peer of the actor benchmarks (perf/actors/): CAF 0.17
   libcaf-dev
-  # the fuzz preset (.ci/run's fuzz stage): clang with libFuzzer and its sanitizer runtimes
+  # the fuzz preset (.ci/run's fuzz stage): clang with libFuzzer and its sanitizer runtimes;
+  # clang also builds the pgm loss tests' BPF classifier (clang -target bpf)
   clang libclang-rt-14-dev
+  # the pgm tests' "hosts" (ip netns, a bridge, veth) and their loss injection (tc clsact
+  # with a BPF classifier; Debian's tc is built with libbpf)
+  iproute2
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -51,14 +51,7 @@ int run(const char* bind_to, std::size_t size, long count) {
   const auto stop = std::chrono::steady_clock::now();
   s.close();
 
-  double elapsed_us = std::chrono::duration<double, std::micro>(stop - start).count();
-  if (elapsed_us <= 0) elapsed_us = 1;
-  const auto throughput = static_cast<unsigned long>(static_cast<double>(count) / elapsed_us * 1000000);
-  const double megabits = static_cast<double>(throughput * size * 8) / 1000000;
-  std::printf("message size: %d [B]\n", static_cast<int>(size));
-  std::printf("message count: %d\n", static_cast<int>(count));
-  std::printf("mean throughput: %d [msg/s]\n", static_cast<int>(throughput));
-  std::printf("mean throughput: %.3f [Mb/s]\n", megabits);
+  tools::print_throughput(size, count, std::chrono::duration<double, std::micro>(stop - start).count());
   return 0;
 }
 

@@ -2,6 +2,7 @@
 // The numbers on the perf tools' command lines (message size, counts): whole decimal numbers
 // in a range, or a usage line and an error naming the bad value. libzmq's tools use atoi(),
 // which reads "abc" as 0 and "1e6" as 1; ours refuse both instead of measuring nonsense.
+// Also the throughput tools' output (libzmq's local_thr format).
 
 #include <cerrno>
 #include <cstddef>
@@ -50,6 +51,18 @@ int wire_tool_main(int argc, char** argv, const char* usage, const char* count_n
     std::printf("error: %s\n", e.what());
     return 1;
   }
+}
+
+/// Prints a throughput tool's result in libzmq's local_thr format: message size, count, and
+/// count / elapsed (libzmq's formula) in msg/s and Mb/s. `elapsed_us` <= 0 counts as 1.
+inline void print_throughput(std::size_t size, long count, double elapsed_us) {
+  if (elapsed_us <= 0) elapsed_us = 1;
+  const auto throughput = static_cast<unsigned long>(static_cast<double>(count) / elapsed_us * 1000000);
+  const double megabits = static_cast<double>(throughput * size * 8) / 1000000;
+  std::printf("message size: %d [B]\n", static_cast<int>(size));
+  std::printf("message count: %d\n", static_cast<int>(count));
+  std::printf("mean throughput: %d [msg/s]\n", static_cast<int>(throughput));
+  std::printf("mean throughput: %.3f [Mb/s]\n", megabits);
 }
 
 }  // namespace troupe::perf::tools

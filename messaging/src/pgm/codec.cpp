@@ -3,7 +3,9 @@
 #include "zmtp/decoder.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 
 namespace troupe::messaging::internal::pgm {
 
@@ -72,8 +74,16 @@ void decoder::reset() noexcept {
   len_have_ = 0;
   body_have_ = 0;
   body_.clear();
+  big_.reset();
+  big_capacity_ = 0;
   parts_.clear();
 }
+
+void decoder::free_deleter::operator()(std::byte* p) const noexcept { std::free(p); }
+
+namespace {
+void free_big(void* data, void*) noexcept { std::free(data); }
+}  // namespace
 
 decoder::result decoder::fail(std::string why) noexcept {
   reset();
@@ -140,7 +150,7 @@ decoder::result decoder::feed(std::span<const std::byte> packet, std::vector<mes
         more_ = (f & zmtp::flag_more) != 0;
         if (body_size_ > max_part_)
           return fail("frame of " + std::to_string(body_size_) + " bytes exceeds the limit of " + std::to_string(max_part_));
-        body_ = message(static_cast<std::size_t>(body_size_));
+        if (body_size_ <= zmtp::whole_body_max) body_ = message(static_cast<std::size_t>(body_size_));
         body_have_ = 0;
         state_ = state::body;
         if (body_size_ == 0) part_done();
@@ -148,10 +158,30 @@ decoder::result decoder::feed(std::span<const std::byte> packet, std::vector<mes
       }
       case state::body: {
         const std::size_t n = std::min<std::size_t>(in.size(), body_size_ - body_have_);
-        std::memcpy(body_.data() + body_have_, in.data(), n);
+        if (body_size_ <= zmtp::whole_body_max) {
+          std::memcpy(body_.data() + body_have_, in.data(), n);
+        } else {
+          if (body_have_ + n > big_capacity_) {
+            const std::uint64_t ahead = std::max<std::uint64_t>(zmtp::first_chunk, body_have_ / 2);
+            const auto cap = static_cast<std::size_t>(std::min<std::uint64_t>(body_have_ + std::max<std::uint64_t>(n, ahead), body_size_));
+            void* grown = std::realloc(big_.get(), cap);
+            if (!grown) throw std::bad_alloc();
+            (void)big_.release();
+            big_.reset(static_cast<std::byte*>(grown));
+            big_capacity_ = cap;
+          }
+          std::memcpy(big_.get() + body_have_, in.data(), n);
+        }
         body_have_ += n;
         in = in.subspan(n);
-        if (body_have_ == body_size_) part_done();
+        if (body_have_ == body_size_) {
+          if (body_size_ > zmtp::whole_body_max) {
+            body_ = message(big_.get(), body_have_, &free_big, nullptr);
+            (void)big_.release();
+            big_capacity_ = 0;
+          }
+          part_done();
+        }
         break;
       }
     }

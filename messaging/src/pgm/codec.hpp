@@ -8,10 +8,13 @@
 // The offset is what lets a receiver join a stream in the middle (a late joiner, or after
 // unrecoverable loss): it skips packets until one has a message start, and decodes from there.
 
+#include "zmtp/decoder.hpp"
+
 #include <troupe/messaging/message.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -71,6 +74,10 @@ public:
   void reset() noexcept;
   bool joined() const noexcept { return joined_; }
   const std::string& error() const noexcept { return error_; }
+  /// Bytes held for the body being decoded (for memory accounting in tests).
+  std::size_t buffered() const noexcept {
+    return big_capacity_ + (state_ == state::body && body_size_ <= zmtp::whole_body_max ? static_cast<std::size_t>(body_size_) : 0);
+  }
 
 private:
   enum class state { length, long_length, flags, body };
@@ -84,7 +91,15 @@ private:
   std::uint64_t body_size_ = 0;
   std::size_t body_have_ = 0;
   bool more_ = false;
-  message body_;
+  message body_;  // a body of at most zmtp::whole_body_max bytes, allocated at its header
+  // A larger body grows as its bytes arrive, as in the ZMTP decoder (at most
+  // max(64 KiB, arrived / 2) ahead of them): a source announcing a huge frame costs only what
+  // it sends. The buffer becomes the message when the body is complete.
+  struct free_deleter {
+    void operator()(std::byte* p) const noexcept;
+  };
+  std::unique_ptr<std::byte, free_deleter> big_;
+  std::size_t big_capacity_ = 0;
   std::vector<message> parts_;  // the message being assembled
   std::string error_;
 };
