@@ -46,11 +46,16 @@ work=$(mktemp -d /tmp/troupe-perf-dist.XXXXXX)
 id="tp$$"
 pids=()
 . "$root/tools/netns_hosts.sh"
+failed=0
 cleanup() {
   kill -TERM "${pids[@]}" 2>/dev/null
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do
+    wait "$p" 2>/dev/null
+    rc=$?
+    [ "$failed" = 0 ] || echo "node pid $p: exit status $rc" >&2
+  done
   netns_cleanup
-  rm -rf "$work"
+  if [ "$failed" = 0 ]; then rm -rf "$work"; else echo "the nodes' output is kept in $work" >&2; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -96,7 +101,7 @@ node_cpu() {
     fi
     i=$((i + 1))
   done
-  echo "$sum / $ticks" | bc -l
+  printf '%.2f' "$(echo "$sum / $ticks" | bc -l)"
 }
 
 # run CONFIG: one `troupe run`; prints "<run seconds> <wall seconds> <CPU seconds>" (CPU:
@@ -108,7 +113,12 @@ run() {
   [ "$c" = one ] || n0=$(node_cpu "$c")
   t0=$(date +%s.%N)
   local TIMEFORMAT='%U %S'
-  { time "${cmd[@]}" >"$work/run.out" 2>"$e"; } 2>"$work/time" || { echo "troupe run ($c) failed:" >&2; tail -20 "$e" >&2; return 1; }
+  { time "${cmd[@]}" >"$work/run.out" 2>"$e"; } 2>"$work/time" || {
+    echo "troupe run ($c) failed:" >&2
+    tail -20 "$e" >&2
+    for f in "$work/$c"-node-*.err; do echo "--- $f" >&2; tail -5 "$f" >&2; done
+    return 1
+  }
   t1=$(date +%s.%N)
   [ "$c" = one ] || n1=$(node_cpu "$c")
   cpu=$(echo "$(sed 's/ / + /' "$work/time") + $n1 - $n0" | bc -l)
@@ -116,7 +126,7 @@ run() {
   local s
   s=$(sed -n "s/^troupe[^:]*: graph 'word_frequency' finished in \([0-9.]*\) s.*/\1/p; s/^graph 'word_frequency' finished in \([0-9.]*\) s.*/\1/p" "$e" | head -1)
   [ -n "$s" ] || { echo "no 'finished in' in the output of troupe run ($c):" >&2; tail -20 "$e" >&2; return 1; }
-  echo "$s $(echo "$t1 - $t0" | bc -l) $cpu"
+  printf '%s %.3f %.3f\n' "$s" "$(echo "$t1 - $t0" | bc -l)" "$cpu"
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -125,9 +135,9 @@ echo "word_frequency, $words words; configurations: ${configs[*]}${tcp_note:+ (t
 declare -A rates walls cpus
 for ((r = 0; r <= repeat; r++)); do
   for c in "${configs[@]}"; do
-    v=$(run "$c") || exit 1
+    v=$(run "$c") || { failed=1; exit 1; }
     set -- $v
-    rate=$(echo "$words / $1" | bc -l)
+    rate=$(printf '%.0f' "$(echo "$words / $1" | bc -l)")
     printf '%s %-4s run %d: %8.3f s  %12.0f words/s  (wall %.3f s, CPU %.2f s)\n' "$([ $r = 0 ] && echo warm-up || echo recorded)" "$c" "$r" "$1" "$rate" "$2" "$3"
     [ "$r" = 0 ] && continue
     rates[$c]+="$rate "
