@@ -43,6 +43,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+# A namespace of these names can only be left over by a killed run whose pid was this one.
+for ns in "${id}sw" "${names[@]/#/$id}"; do ip netns del "$ns" 2>/dev/null; done
 netns_switch "${id}sw" 2>"$dir/$tag-ip.err" || skip "cannot create network namespaces here: $(tr '\n' ' ' <"$dir/$tag-ip.err")"
 for i in "${!names[@]}"; do
   netns_host "${id}sw" "$id${names[$i]}" "10.77.0.$((i + 1))/24" || { problem "cannot set up host ${names[$i]}"; exit 1; }
