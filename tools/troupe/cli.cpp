@@ -13,6 +13,7 @@
 #include <troupe/framework/runtime.hpp>
 #include <troupe/messaging/context.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -128,8 +129,17 @@ int node_command(const options& o, const ta::registry& types) {
 }
 
 int status_command(const options& o) {
-  const ta::graph_description d = load_graph(o).d;
-  if (!d.distributed()) throw ta::graph_error("graph '" + d.name + "' lists no \"nodes\": 'status' asks nodes");
+  ta::graph_description d = ta::graph_file::load(o.graph_file);
+  // Only the nodes matter here: each --node replaces or adds one (--place is not needed).
+  for (const auto& n : o.placement.nodes) {
+    ta::node_decl given;
+    given.name = n.name;
+    given.control = n.control;
+    const auto at = std::find_if(d.nodes.begin(), d.nodes.end(), [&](const ta::node_decl& x) { return x.name == n.name; });
+    if (at != d.nodes.end()) *at = given;
+    else d.nodes.push_back(given);
+  }
+  if (!d.distributed()) throw ta::graph_error("graph '" + d.name + "' lists no \"nodes\" (nor --node): 'status' asks nodes");
   framework::runtime rt;
   messaging::context ctx(rt);
   int code = 0;
