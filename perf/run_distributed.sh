@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --words) words=$2; shift 2 ;;
     --repeat) repeat=$2; shift 2 ;;
-    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h | --help) awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0"; exit 0 ;;
     *) echo "run_distributed.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
