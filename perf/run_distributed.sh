@@ -11,14 +11,14 @@
 # Every run must print the same result line (words, distinct, digest) as the first
 # one-process run. Writes Markdown and JSON (every run) into TROUPE_PERF_OUT.
 #
-#   perf/run_distributed.sh [--words N] [--repeat N]      (defaults: 5000000 words, 5 runs)
+#   perf/run_distributed.sh [--words N] [--repeat N]      (defaults: 20000000 words, 5 runs)
 #
 # Environment:
 #   TROUPE_PERF_OUT        where the results go (default: build/perf-results)
 #   TROUPE_PERF_TOOL       a built `troupe` to use (default: build the release preset's)
 #   TROUPE_PERF_BUILD_DIR  build in this directory instead of the release preset's
 set -u
-words=5000000 repeat=5
+words=20000000 repeat=5
 while [ $# -gt 0 ]; do
   case "$1" in
     --words) words=$2; shift 2 ;;
