@@ -2,6 +2,9 @@
 // given its transport, and one node's part of the graph built.
 #include <troupe/actors/placement.hpp>
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
 #include <set>
 
 namespace troupe::actors {
@@ -93,6 +96,79 @@ std::string data_endpoint(const graph_description& d, const placed_link& l, std:
 }
 
 namespace graph_file {
+
+namespace {
+
+std::string joined(const std::vector<std::string>& v, const char* sep = ", ") {
+  std::string s;
+  for (const std::string& x : v) s += (s.empty() ? "" : sep) + x;
+  return s;
+}
+
+std::string place_arg(const placement_overrides::actor_entry& e) { return "--place " + e.actor + "=" + joined(e.nodes, ","); }
+
+}  // namespace
+
+std::string with_placement(std::string_view text, const graph_description& d, const placement_overrides& o) {
+  using ojson = nlohmann::ordered_json;
+  ojson doc = ojson::parse(text);  // d is its parse: valid
+  // Nodes: the file's, each replaced or added by --node.
+  std::vector<std::string> node_names;
+  for (const node_decl& n : d.nodes) node_names.push_back(n.name);
+  if (!o.nodes.empty() && !doc.contains("nodes")) doc["nodes"] = ojson::array();
+  ojson& nodes = doc["nodes"];
+  for (std::size_t i = 0; i < o.nodes.size(); ++i) {
+    const auto& n = o.nodes[i];
+    for (std::size_t k = 0; k < i; ++k)
+      if (o.nodes[k].name == n.name) throw graph_error("--node " + n.name + "=" + n.control + ": node '" + n.name + "' is given twice");
+    const ojson entry = {{"name", n.name}, {"control", n.control}};
+    bool replaced = false;
+    for (ojson& x : nodes)
+      if (x.value("name", std::string()) == n.name) x = entry, replaced = true;
+    if (!replaced) nodes.push_back(entry), node_names.push_back(n.name);
+  }
+  if (doc.contains("nodes") && nodes.empty()) doc.erase("nodes");
+  // Actors: each --place replaces the actor's "node"/"nodes".
+  std::vector<std::string> actor_names;
+  for (const actor_decl& a : d.actors) actor_names.push_back(a.name);
+  std::set<std::string, std::less<>> placed;
+  for (const auto& e : o.actors) {
+    std::size_t at = actor_names.size();
+    for (std::size_t i = 0; i < actor_names.size(); ++i)
+      if (actor_names[i] == e.actor) at = i;
+    if (at == actor_names.size())
+      throw graph_error(place_arg(e) + ": the graph has no actor '" + e.actor + "' (actors: " + joined(actor_names) + ")" +
+                        (e.actor.find('[') != std::string::npos ? "; a pool is placed whole, one node per replica" : ""));
+    if (!placed.insert(e.actor).second) throw graph_error(place_arg(e) + ": actor '" + e.actor + "' is placed twice");
+    for (const std::string& n : e.nodes) {
+      if (std::find(node_names.begin(), node_names.end(), n) != node_names.end()) continue;
+      throw graph_error(place_arg(e) + ": unknown node '" + n + "' (" +
+                        (node_names.empty() ? std::string("the graph lists no nodes; give them with --node NAME=ENDPOINT")
+                                            : "nodes: " + joined(node_names)) + ")");
+    }
+    const int replicas = d.actors[at].options.replicas;
+    if (e.nodes.size() != 1 && e.nodes.size() != static_cast<std::size_t>(replicas))
+      throw graph_error(place_arg(e) + ": '" + e.actor + "' has " + std::to_string(replicas) + " replica" +
+                        (replicas == 1 ? "" : "s") + "; give one node for " + (replicas == 1 ? "it" : "all") +
+                        (replicas == 1 ? "" : " or one per replica (" + std::to_string(replicas) + ")") + ", not " +
+                        std::to_string(e.nodes.size()));
+    ojson& a = doc["actors"][at];
+    a.erase("node");
+    a.erase("nodes");
+    if (e.nodes.size() == 1) a["node"] = e.nodes.front();
+    else a["nodes"] = e.nodes;
+  }
+  // With nodes, every actor runs somewhere: say which --place is missing.
+  if (doc.contains("nodes")) {
+    for (std::size_t i = 0; i < actor_names.size(); ++i) {
+      const ojson& a = doc["actors"][i];
+      if (a.contains("node") || a.contains("nodes")) continue;
+      throw graph_error("actor '" + actor_names[i] + "' has no node: give --place " + actor_names[i] + "=NODE (nodes: " +
+                        joined(node_names) + ")");
+    }
+  }
+  return doc.dump(2) + "\n";
+}
 
 void build_part(graph& g, const graph_description& d, const placement_plan& p, std::string_view node) {
   for (const actor_decl& a : d.actors) {

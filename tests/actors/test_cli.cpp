@@ -46,6 +46,36 @@ TEST_SUITE("cli") {
     CHECK(contains(usage_error_of({"run", "a.json", "--timeout", "1", "--duration", "1"}), "exclude each other"));
   }
 
+  TEST_CASE("--node and --place are gathered in order for run and graph and status") {
+    const cli::options o = cli::parse_options({"run", "g.json", "--node", "a=ipc:///tmp/n-a", "--place", "read=a",
+                                               "--node", "b=tcp://10.77.0.2:5700", "--place", "tokenize=a,b,a"});
+    REQUIRE(o.placement.nodes.size() == 2);
+    CHECK(o.placement.nodes[0].name == "a");
+    CHECK(o.placement.nodes[0].control == "ipc:///tmp/n-a");
+    CHECK(o.placement.nodes[1].control == "tcp://10.77.0.2:5700");
+    REQUIRE(o.placement.actors.size() == 2);
+    CHECK(o.placement.actors[0].actor == "read");
+    CHECK(o.placement.actors[0].nodes == std::vector<std::string>{"a"});
+    CHECK(o.placement.actors[1].nodes == std::vector<std::string>{"a", "b", "a"});
+    CHECK(cli::parse_options({"graph", "g.json", "--place", "x=a"}).placement.actors.size() == 1);
+    CHECK(cli::parse_options({"status", "g.json", "--node", "a=ipc:///x"}).placement.nodes.size() == 1);
+    CHECK(cli::parse_options({"run", "g.json"}).placement.empty());
+  }
+
+  TEST_CASE("malformed --node and --place entries are usage errors naming the entry") {
+    CHECK(contains(usage_error_of({"run", "g.json", "--place", "read"}), "--place takes ACTOR=NODE or POOL=NODE,NODE,..., not 'read'"));
+    CHECK(contains(usage_error_of({"run", "g.json", "--place", "=a"}), "not '=a'"));
+    CHECK(contains(usage_error_of({"run", "g.json", "--place", "read="}), "not 'read='"));
+    CHECK(contains(usage_error_of({"run", "g.json", "--place", "pool=a,,b"}), "--place pool=a,,b: an empty node name in 'a,,b'"));
+    CHECK(contains(usage_error_of({"run", "g.json", "--place", "pool=a,"}), "an empty node name"));
+    CHECK(contains(usage_error_of({"run", "g.json", "--node", "a"}), "--node takes NAME=ENDPOINT, not 'a'"));
+    CHECK(contains(usage_error_of({"run", "g.json", "--node", "a=udp://x:1"}),
+                   "--node a=udp://x:1: the control endpoint must be ipc://PATH or tcp://HOST:PORT, not 'udp://x:1'"));
+    CHECK(contains(usage_error_of({"run", "g.json", "--place"}), "--place needs a value"));
+    CHECK(contains(usage_error_of({"run", "g.json", "--node", "a b=ipc:///x"}), "--node a b=ipc:///x: a node name has no"));
+    CHECK(contains(usage_error_of({"node", "--name", "a", "--listen", "ipc:///x", "--place", "r=a"}), "unknown option '--place' for 'node'"));
+  }
+
   TEST_CASE("stage rates group replicas and a source shows its output rate and percent") {
     const nlohmann::json before = {
         {"src", {{"in", 0}, {"out", 100}, {"progress", {{"done", 100}, {"total", 1000}}}}},

@@ -209,6 +209,64 @@ TEST_SUITE("distributed") {
     CHECK(p.links[1].transport == "inproc");
   }
 
+  TEST_CASE("placement from the command line overrides the file and adds nodes") {
+    // A file without placement, spread by --node and --place alone.
+    const std::string bare = placed("", "", "");
+    const ta::graph_description d = ta::graph_file::parse(bare, "p.json");
+    ta::placement_overrides o;
+    o.nodes = {{"a", "ipc:///tmp/x-a"}, {"b", "tcp://10.0.0.2:7000"}};
+    o.actors = {{"src", {"b"}}, {"sink", {"a", "b"}}};
+    ta::graph_description m = ta::graph_file::parse(ta::graph_file::with_placement(bare, d, o), "m.json");
+    REQUIRE(m.distributed());
+    CHECK(m.nodes.size() == 2);
+    CHECK(m.nodes[1].control == "tcp://10.0.0.2:7000");
+    CHECK(m.actors[0].placement == std::vector<std::string>{"b"});
+    CHECK(m.actors[1].placement == std::vector<std::string>{"a", "b"});
+    CHECK(ta::plan_placement(m, false).links[0].transport == "tcp");
+    // Over a placed file: a --node replaces that node's endpoint, a --place the actor's
+    // "node"/"nodes" (one node: every replica); the rest is the file's.
+    const std::string file = placed(R"(, "node": "a")", R"(, "nodes": ["a", "b"])");
+    const ta::graph_description f = ta::graph_file::parse(file, "p.json");
+    o.nodes = {{"b", "ipc:///tmp/x-b"}, {"c", "ipc:///tmp/x-c"}};
+    o.actors = {{"sink", {"c"}}};
+    m = ta::graph_file::parse(ta::graph_file::with_placement(file, f, o), "m.json");
+    REQUIRE(m.nodes.size() == 3);
+    CHECK(m.nodes[1].control == "ipc:///tmp/x-b");
+    CHECK(m.nodes[2].name == "c");
+    CHECK(m.actors[0].placement == std::vector<std::string>{"a"});
+    CHECK(m.actors[1].placement == std::vector<std::string>{"c", "c"});
+    CHECK(ta::plan_placement(m, false).links[0].transport == "ipc");
+    // Nothing given: the same graph.
+    m = ta::graph_file::parse(ta::graph_file::with_placement(file, f, {}), "m.json");
+    CHECK(m.actors[1].placement == f.actors[1].placement);
+    CHECK(m.nodes.size() == 2);
+  }
+
+  TEST_CASE("placement errors from the command line name the entry and the bad value") {
+    const std::string bare = placed("", "", "");
+    const ta::graph_description d = ta::graph_file::parse(bare, "p.json");
+    const auto error_of = [&](const ta::placement_overrides& o) -> std::string {
+      try {
+        ta::graph_file::with_placement(bare, d, o);
+      } catch (const ta::graph_error& e) {
+        return e.what();
+      }
+      return "";
+    };
+    const std::vector<ta::placement_overrides::node_entry> ab = {{"a", "ipc:///tmp/x-a"}, {"b", "ipc:///tmp/x-b"}};
+    CHECK(error_of({ab, {{"nope", {"a"}}}}) == "--place nope=a: the graph has no actor 'nope' (actors: src, sink)");
+    CHECK(contains(error_of({ab, {{"sink[1]", {"a"}}}}), "no actor 'sink[1]' (actors: src, sink); a pool is placed whole"));
+    CHECK(error_of({ab, {{"src", {"z"}}}}) == "--place src=z: unknown node 'z' (nodes: a, b)");
+    CHECK(contains(error_of({{}, {{"src", {"a"}}}}), "--place src=a: unknown node 'a' (the graph lists no nodes; give them with --node"));
+    CHECK(error_of({ab, {{"src", {"a"}}, {"sink", {"a", "b", "a"}}}}) ==
+          "--place sink=a,b,a: 'sink' has 2 replicas; give one node for all or one per replica (2), not 3");
+    CHECK(contains(error_of({ab, {{"src", {"a", "b"}}}}), "'src' has 1 replica; give one node for it, not 2"));
+    CHECK(error_of({ab, {{"src", {"a"}}}}) == "actor 'sink' has no node: give --place sink=NODE (nodes: a, b)");
+    CHECK(contains(error_of({ab, {{"src", {"a"}}, {"src", {"b"}}}}), "--place src=b: actor 'src' is placed twice"));
+    CHECK(contains(error_of({{{"a", "ipc:///1"}, {"a", "ipc:///2"}}, {}}), "--node a=ipc:///2: node 'a' is given twice"));
+    CHECK(error_of({ab, {{"src", {"a"}}, {"sink", {"b"}}}}).empty());
+  }
+
   TEST_CASE("a node builds only its part of the graph") {
     fixture f;
     ta::registry types;

@@ -13,6 +13,7 @@
 #include <troupe/framework/runtime.hpp>
 #include <troupe/messaging/context.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -51,12 +52,27 @@ int code_of(run_result r) {
   return 1;
 }
 
-/// A graph file with "nodes": checked here when this program hosts its types, then shown
-/// (graph) or deployed to its nodes and run (run).
-int run_distributed(const options& o, const ta::registry& types, const ta::graph_description& d) {
+/// The graph file and its text, with the command line's --node/--place applied (then the
+/// text is the re-written document the nodes get, and errors name it so).
+struct loaded_graph {
+  ta::graph_description d;
+  std::string text;
+};
+loaded_graph load_graph(const options& o) {
+  loaded_graph g{ta::graph_file::load(o.graph_file), {}};
   std::ifstream in(o.graph_file, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
+  g.text = text.str();
+  if (o.placement.empty()) return g;
+  g.text = ta::graph_file::with_placement(g.text, g.d, o.placement);
+  g.d = ta::graph_file::parse(g.text, o.graph_file + " (with --node/--place)");
+  return g;
+}
+
+/// A graph file with "nodes": checked here when this program hosts its types, then shown
+/// (graph) or deployed to its nodes and run (run).
+int run_distributed(const options& o, const ta::registry& types, const ta::graph_description& d, const std::string& text) {
   framework::runtime rt;
   messaging::context ctx(rt);
   const ta::placement_plan plan = ta::plan_placement(d, o.force_tcp);
@@ -80,7 +96,7 @@ int run_distributed(const options& o, const ta::registry& types, const ta::graph
     return 0;
   }
   whole.reset();
-  ta::distributed_graph g(ctx, d, text.str(), {.force_tcp = o.force_tcp});
+  ta::distributed_graph g(ctx, d, text, {.force_tcp = o.force_tcp});
   g.deploy();
   return code_of(run_graph(g, o));
 }
@@ -113,8 +129,17 @@ int node_command(const options& o, const ta::registry& types) {
 }
 
 int status_command(const options& o) {
-  const ta::graph_description d = ta::graph_file::load(o.graph_file);
-  if (!d.distributed()) throw ta::graph_error("graph '" + d.name + "' lists no \"nodes\": 'status' asks nodes");
+  ta::graph_description d = ta::graph_file::load(o.graph_file);
+  // Only the nodes matter here: each --node replaces or adds one (--place is not needed).
+  for (const auto& n : o.placement.nodes) {
+    ta::node_decl given;
+    given.name = n.name;
+    given.control = n.control;
+    const auto at = std::find_if(d.nodes.begin(), d.nodes.end(), [&](const ta::node_decl& x) { return x.name == n.name; });
+    if (at != d.nodes.end()) *at = given;
+    else d.nodes.push_back(given);
+  }
+  if (!d.distributed()) throw ta::graph_error("graph '" + d.name + "' lists no \"nodes\" (nor --node): 'status' asks nodes");
   framework::runtime rt;
   messaging::context ctx(rt);
   int code = 0;
@@ -140,8 +165,9 @@ int status_command(const options& o) {
 }
 
 int run_command(const options& o, const ta::registry& types) {
-  const ta::graph_description d = ta::graph_file::load(o.graph_file);
-  if (d.distributed()) return run_distributed(o, types, d);
+  const loaded_graph file = load_graph(o);
+  const ta::graph_description& d = file.d;
+  if (d.distributed()) return run_distributed(o, types, d, file.text);
   if (o.force_tcp) throw usage_error("--tcp is for graphs with \"nodes\" (links between nodes)");
   framework::runtime rt;
   messaging::context ctx(rt);

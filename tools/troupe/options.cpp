@@ -2,6 +2,7 @@
 #include "options.hpp"
 
 #include <cmath>
+#include <utility>
 
 namespace troupe::cli {
 
@@ -20,7 +21,7 @@ usage:
                                       every actor's counters
   troupe --help | --version
 
-A graph file with "nodes" runs distributed: `troupe run` deploys each node's part to its
+A graph file with "nodes" (or given --node and --place) runs distributed: `troupe run` deploys each node's part to its
 `troupe node` process, links nodes over ipc (same host) or tcp, starts, shows progress and
 drains on Ctrl-C as in one process.
 
@@ -33,6 +34,15 @@ options of run (and of graph --run):
                           when stderr is a terminal)
   --tcp                   distributed graphs: links between nodes over tcp even when the
                           nodes share a host (default there: ipc)
+
+placement on the command line (run, graph, status; overrides the graph file's):
+  --node NAME=ENDPOINT    a node and its control endpoint (ipc://PATH or tcp://HOST:PORT);
+                          replaces the file's node of that name (repeatable)
+  --place ACTOR=NODE      run ACTOR (a pool: every replica) on NODE (repeatable)
+  --place POOL=N1,N2,...  one node per replica of a pool
+  With them a graph file without "nodes" runs distributed, e.g.
+    troupe run graph.json --node a=ipc:///tmp/na --node b=ipc:///tmp/nb \
+        --place read=a --place tokenize=a,b,a,b --place count=b --place merge=a
 
 Ctrl-C drains the graph (sources stop, queued messages are finished); a second Ctrl-C stops
 it at once. Exit codes: 0 done, 1 graph error or failed run, 2 usage error, 130 interrupted.
@@ -52,6 +62,36 @@ std::chrono::milliseconds seconds_arg(const std::string& flag, const std::string
   if (used != value.size() || !(s > 0) || s > 1e7)
     throw usage_error(flag + " takes a positive number of seconds, not '" + value + "'");
   return std::chrono::milliseconds(static_cast<long long>(std::ceil(s * 1000)));
+}
+
+/// "NAME=VALUE" split at its first '=', both parts non-empty.
+std::pair<std::string, std::string> assignment(const std::string& flag, const std::string& value, const char* form) {
+  const auto eq = value.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == value.size())
+    throw usage_error(flag + " takes " + form + ", not '" + value + "'");
+  return {value.substr(0, eq), value.substr(eq + 1)};
+}
+
+troupe::actors::placement_overrides::node_entry node_arg(const std::string& value) {
+  auto [name, control] = assignment("--node", value, "NAME=ENDPOINT");
+  if (name.find_first_of("./[] ") != std::string::npos)
+    throw usage_error("--node " + value + ": a node name has no '.', '/', '[', ']' or space, unlike '" + name + "'");
+  if ((!control.starts_with("ipc://") && !control.starts_with("tcp://")) || control.size() <= 6)
+    throw usage_error("--node " + value + ": the control endpoint must be ipc://PATH or tcp://HOST:PORT, not '" + control + "'");
+  return {std::move(name), std::move(control)};
+}
+
+troupe::actors::placement_overrides::actor_entry place_arg(const std::string& value) {
+  auto [actor, list] = assignment("--place", value, "ACTOR=NODE or POOL=NODE,NODE,...");
+  troupe::actors::placement_overrides::actor_entry e{std::move(actor), {}};
+  for (std::size_t from = 0;;) {
+    const auto comma = list.find(',', from);
+    e.nodes.push_back(list.substr(from, comma == std::string::npos ? std::string::npos : comma - from));
+    if (e.nodes.back().empty()) throw usage_error("--place " + value + ": an empty node name in '" + list + "'");
+    if (comma == std::string::npos) break;
+    from = comma + 1;
+  }
+  return e;
 }
 
 }  // namespace
@@ -100,6 +140,10 @@ options parse_options(const std::vector<std::string>& args) {
       if (o.counters_json.empty()) throw usage_error("--counters-json needs a file name");
     } else if (a == "--tcp" && (o.cmd == options::command::run || o.cmd == options::command::graph)) {
       o.force_tcp = true;
+    } else if (a == "--node" && o.cmd != options::command::node && o.cmd != options::command::types) {
+      o.placement.nodes.push_back(node_arg(value()));
+    } else if (a == "--place" && o.cmd != options::command::node && o.cmd != options::command::types) {
+      o.placement.actors.push_back(place_arg(value()));
     } else if (a == "--name" && o.cmd == options::command::node) {
       o.node_name = value();
     } else if (a == "--listen" && o.cmd == options::command::node) {

@@ -1,6 +1,8 @@
 #pragma once
 // The troupe command line: what was asked for, or a usage error naming the bad argument.
 
+#include <troupe/actors/placement.hpp>
+
 #include <chrono>
 #include <optional>
 #include <stdexcept>
@@ -25,6 +27,8 @@ struct options {
   enum class progress_mode { automatic, on, off } progress = progress_mode::automatic;
   bool run_graph = false;     ///< graph: run it first, then print the DOT with counts
   bool force_tcp = false;     ///< run, graph: links between nodes over tcp even on one host
+  /// run, graph, status: --node NAME=ENDPOINT and --place ACTOR=NODE[,NODE...], in order.
+  troupe::actors::placement_overrides placement;
   std::string node_name;      ///< node: --name
   std::string listen;         ///< node: --listen
 };

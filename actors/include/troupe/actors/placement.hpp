@@ -29,6 +29,23 @@ struct placed_link {
   bool remote() const noexcept { return from_node != to_node; }
 };
 
+/// Placement given apart from the graph file (`troupe run --node NAME=ENDPOINT --place
+/// ACTOR=NODE[,NODE...]`), so that a file without placement can be spread over nodes
+/// without editing it. Each entry overrides the file's.
+struct placement_overrides {
+  struct node_entry {
+    std::string name;
+    std::string control;  ///< its control endpoint ("ipc://PATH" or "tcp://HOST:PORT")
+  };
+  struct actor_entry {
+    std::string actor;               ///< an actor (a pool: all its replicas)
+    std::vector<std::string> nodes;  ///< one node for every replica, or one per replica
+  };
+  std::vector<node_entry> nodes;   ///< adds a node, or replaces the file's entry of that name
+  std::vector<actor_entry> actors; ///< replaces the actor's "node"/"nodes"
+  bool empty() const noexcept { return nodes.empty() && actors.empty(); }
+};
+
 /// Where everything of a distributed graph goes. Computed the same way by the coordinator
 /// and by each node from the same file, so link ids agree.
 struct placement_plan {
@@ -55,6 +72,14 @@ inline bool same_host(const node_decl& a, const node_decl& b) { return host_of(a
 std::string data_endpoint(const graph_description& d, const placed_link& l, std::string_view run_id);
 
 namespace graph_file {
+
+/// The graph file text `text`, whose parse is `d`, with `o` applied: "nodes" entries added
+/// or replaced, actors' "node"/"nodes" replaced. The result is the document re-written (2
+/// spaces indent), what the coordinator parses and sends to the nodes. Throws graph_error
+/// naming the bad entry: an unknown actor, a node neither in the file nor given, a pool
+/// given neither one node nor one per replica, the same actor or node given twice, and
+/// (when the result has nodes) an actor left without a node.
+std::string with_placement(std::string_view text, const graph_description& d, const placement_overrides& o);
 
 /// Builds node `node`'s part of `d` in `g`: the actors placed there (pools: the replicas
 /// placed there) and the links between them. Links to or from other nodes are for
