@@ -48,6 +48,14 @@ public:
   /// Gives each node its part (it builds its actors and binds the endpoints of its outgoing
   /// remote links), then has each connect its incoming ones.
   void deploy();
+  /// Instead of deploy(): takes over the run of this graph that its nodes are running (the
+  /// coordinator that deployed it may be gone). Each node sends its events here from then on
+  /// and repeats those sent before (actors finished, node done), so wait() and a drain end as
+  /// they would have. Nodes that are idle count as done; one that does not answer as lost.
+  /// Returns the run's id; throws graph_error when no node runs the graph, or nodes run
+  /// different runs of it. start() is then a no-op; wait(), stop() and the rest work as after
+  /// a deploy, and destruction tears the run down.
+  std::string attach();
   /// Starts every node once its outgoing links have their peers (and a PUB its subscribers'
   /// subscriptions).
   void start();
