@@ -13,6 +13,9 @@
 #       an endless graph (on_node_lost: stop): node b killed with SIGKILL mid-run is reported
 #       lost with its actors, the run stops the others and exits 1, node a is left idle; a
 #       fresh node b at the same endpoint is then used by the next run, which drains exactly
+#   distributed.sh hang   <tool> <graph> <dir> <nodes a,b>
+#       an endless graph: node b frozen with SIGSTOP mid-run (its connections stay open) is
+#       reported lost once it misses its heartbeats, the run exits 1, node a is left idle
 #   distributed.sh orphan <tool> <graph> <dir> <nodes a,b>
 #       an endless graph whose coordinator is killed with SIGKILL keeps running on the nodes;
 #       a new `troupe run` is refused naming the run and `troupe stop`; `troupe run --attach`
@@ -123,6 +126,24 @@ elif [ "$mode" = kill ]; then
   [ "$rc" -eq 0 ] || problem "the run with node b back: exit code $rc, expected 0"
   drained "$err.2"
   all_idle "after the run with node b back"
+  stop_nodes
+elif [ "$mode" = hang ]; then
+  # --timeout bounds the run if the heartbeats were not watched (then no "lost" below).
+  "$tool" run "$g" --progress --timeout 60 >"$out" 2>"$err" &
+  run=$!
+  wait_progress "$err"
+  kill -STOP "${pids[1]}"
+  wait "$run"
+  rc=$?
+  [ "$rc" -eq 1 ] || problem "troupe run: exit code $rc, expected 1"
+  grep -q "node 'b' at ipc://${prefix}b lost: its control connection closed (the process ended, or missed its heartbeats); actors lost: sum (on_node_lost: stop)" "$err" ||
+    problem "frozen node b not reported lost with its actors"
+  grep -q "did not finish within --timeout" "$err" && problem "the run ran into --timeout: the heartbeats did not tell"
+  "$tool" status "$g" >"$dir/$tag-status.out" 2>&1
+  grep -q "^node a (.*): idle" "$dir/$tag-status.out" || problem "node a is not idle after the run"
+  kill -9 "${pids[1]}"
+  wait "${pids[1]}"
+  pids=("${pids[0]}")
   stop_nodes
 elif [ "$mode" = orphan ]; then
   for round in attach stop; do
