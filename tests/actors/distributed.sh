@@ -20,7 +20,7 @@
 #       an endless graph whose coordinator is killed with SIGKILL keeps running on the nodes;
 #       a new `troupe run` is refused naming the run and `troupe stop`; `troupe run --attach`
 #       follows it and drains it exactly; after a second SIGKILLed coordinator, `troupe stop`
-#       drains and tears it down, and every node is idle
+#       drains and tears it down, after a third `troupe stop --hard`; every node is then idle
 # The graph's control endpoints (ipc:///tmp/troupe-node-NAME) are rewritten to paths unique
 # to this run. Every wait is on a condition, with a bound.
 set -u
@@ -146,7 +146,7 @@ elif [ "$mode" = hang ]; then
   pids=("${pids[0]}")
   stop_nodes
 elif [ "$mode" = orphan ]; then
-  for round in attach stop; do
+  for round in attach stop hard; do
     "$tool" run "$g" --progress >"$out.$round" 2>"$err.$round" &
     run=$!
     wait_progress "$err.$round"
@@ -168,6 +168,12 @@ elif [ "$mode" = orphan ]; then
       [ "$rc" -eq 0 ] || problem "troupe run --attach: exit code $rc, expected 0"
       grep -q "graph 'ticker': attached to run " "$err.attached" || problem "troupe run --attach does not name the run"
       drained "$err.attached"
+    elif [ "$round" = hard ]; then
+      "$tool" stop "$g" --hard >"$out.hard" 2>"$err.hard"
+      rc=$?
+      [ "$rc" -eq 0 ] || problem "troupe stop --hard: exit code $rc, expected 0"
+      grep -q "^graph 'ticker': stopping run [0-9a-f-]*$" "$out.hard" || problem "troupe stop --hard does not say it stops the run"
+      grep -q "^graph 'ticker': run [0-9a-f-]* stopped$" "$out.hard" || problem "troupe stop --hard does not say it stopped the run"
     else
       "$tool" stop "$g" >"$out.stop" 2>"$err.stop"
       rc=$?
