@@ -11,6 +11,11 @@
 
 namespace troupe::actors::internal {
 
+/// A control connection silent for this many heartbeat intervals (plus one) is closed, and
+/// its node lost. Generous: a process starved of CPU (a loaded host, a sanitizer build) must
+/// not pass for a hung one; a process that ends closes its connections, noticed at once.
+inline constexpr int heartbeat_timeout_intervals = 10;
+
 inline messaging::message control_frame(nlohmann::json j) {
   j["v"] = control_version;
   return messaging::message(std::string_view(j.dump()));

@@ -38,7 +38,7 @@ std::unique_ptr<messaging::socket> control_socket(messaging::context& ctx, const
                                                   std::chrono::milliseconds heartbeat) {
   auto s = std::make_unique<messaging::socket>(ctx, messaging::socket_type::dealer);
   s->set(messaging::option::heartbeat_ivl, static_cast<int>(heartbeat.count()));
-  s->set(messaging::option::heartbeat_timeout, static_cast<int>(3 * heartbeat.count()));
+  s->set(messaging::option::heartbeat_timeout, static_cast<int>(internal::heartbeat_timeout_intervals * heartbeat.count()));
   s->set(messaging::option::linger, 1000);
   s->connect(endpoint);
   return s;

@@ -83,7 +83,7 @@ node::~node() = default;
 void node::run() {
   messaging::socket ctl(ctx_, messaging::socket_type::router);
   ctl.set(messaging::option::heartbeat_ivl, static_cast<int>(opts_.heartbeat.count()));
-  ctl.set(messaging::option::heartbeat_timeout, static_cast<int>(3 * opts_.heartbeat.count()));
+  ctl.set(messaging::option::heartbeat_timeout, static_cast<int>(internal::heartbeat_timeout_intervals * opts_.heartbeat.count()));
   ctl.set(messaging::option::linger, 1000);
   ctl.bind(opts_.listen);
   fw::log(fw::log_level::info, "node '" + opts_.name + "' listening at " + opts_.listen);

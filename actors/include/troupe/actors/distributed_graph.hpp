@@ -24,7 +24,7 @@ struct distribution_options {
   /// How long a node may take to answer a command (it may not be up yet: the control
   /// connection is retried meanwhile).
   std::chrono::milliseconds answer_timeout{10000};
-  /// ZMTP heartbeats on the control connections; a node silent for 3 intervals, or whose
+  /// ZMTP heartbeats on the control connections; a node silent for 11 intervals, or whose
   /// connection closes, is reported lost.
   std::chrono::milliseconds heartbeat{500};
 };
