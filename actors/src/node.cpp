@@ -1,7 +1,7 @@
 // A node: serves the control commands of coordinators (deploy, connect, start, stop, status,
-// teardown) for one graph at a time, and tells them when its actors finish. One thread (the
-// caller of run()) owns the control socket and the graph's building; actors run on the
-// context's runtime; a stop that blocks runs on its own thread.
+// attach, teardown) for one graph at a time, and tells them when its actors finish. One
+// thread (the caller of run()) owns the control socket and the graph's building; actors run on
+// the context's runtime; a stop that blocks runs on its own thread.
 #include <troupe/actors/node.hpp>
 
 #include "control.hpp"
