@@ -11,11 +11,10 @@
 
 namespace troupe::actors::internal {
 
-/// A control connection silent for this many heartbeat intervals is closed (HEARTBEAT_TIMEOUT).
-/// Generous on purpose: a process that died closes its connection at once, so the timeout only
-/// decides how long a stalled one is waited for, and under AddressSanitizer on a loaded
-/// 2-core machine a busy node was seen silent for 2 s.
-inline constexpr int heartbeat_timeout_intervals = 5;
+/// A control connection silent for this many heartbeat intervals (plus one) is closed, and
+/// its node lost. Generous: a process starved of CPU (a loaded host, a sanitizer build) must
+/// not pass for a hung one; a process that ends closes its connections, noticed at once.
+inline constexpr int heartbeat_timeout_intervals = 10;
 
 inline messaging::message control_frame(nlohmann::json j) {
   j["v"] = control_version;

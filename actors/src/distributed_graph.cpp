@@ -86,6 +86,7 @@ struct distributed_graph::impl {
   std::thread loop;
   std::atomic<bool> quit{false};
   bool deployed = false, started = false;  // caller's thread
+  bool attached = false;                   // caller's thread: attach() instead of deploy()
 
   struct request {
     std::size_t node;
@@ -130,7 +131,8 @@ struct distributed_graph::impl {
           if (done[i] || lost[i]) continue;
           lost[i] = true;
           errors[i] = "node '" + conns[i].decl->name + "' at " + conns[i].decl->control +
-                      " lost: its control connection closed (the process ended, or missed its heartbeats)";
+                      " lost: its control connection closed (the process ended, or missed its heartbeats); actors lost: " +
+                      actors_on(conns[i].decl->name) + " (on_node_lost: stop)";
           fw::log(fw::log_level::error, "graph '" + d.name + "': " + errors[i]);
           changed.notify_all();
         }
@@ -159,6 +161,14 @@ struct distributed_graph::impl {
         }
       }
     }
+  }
+
+  /// The actors placed on `node`, as "a, b[1]".
+  std::string actors_on(const std::string& node) const {
+    std::string v;
+    for (const std::string& a : plan.actors)
+      if (plan.node_of.at(a) == node) v += (v.empty() ? "" : ", ") + a;
+    return v.empty() ? "none" : v;
   }
 
   /// An actor finished on some node: its remote links' receivers learn how many messages to
@@ -213,7 +223,7 @@ struct distributed_graph::impl {
     std::vector<json> v;
     for (std::size_t i = 0; i < conns.size(); ++i) {
       if (skip[i]) {
-        v.push_back({{"ok", false}, {"error", "node '" + conns[i].decl->name + "' is lost"}});
+        v.push_back({{"ok", false}, {"lost", true}, {"error", "node '" + conns[i].decl->name + "' is lost"}});
         continue;
       }
       try {
@@ -263,6 +273,15 @@ void distributed_graph::deploy() {
     if (named != p_->conns[i].decl->name)
       throw graph_error("the node at " + p_->conns[i].decl->control + " is named '" + named + "', not '" + p_->conns[i].decl->name + "'");
   }
+  // A node busy with a run of another coordinator (alive or gone) is left alone: refused
+  // here, before anything is deployed (and torn down again on every node).
+  for (std::size_t i = 0; i < hello.size(); ++i) {
+    if (hello[i].value("state", "idle") == "idle") continue;
+    throw graph_error("node '" + p_->conns[i].decl->name + "' at " + p_->conns[i].decl->control + " is busy with graph '" +
+                      hello[i].value("graph", "?") + "' (run " + hello[i].value("run", "?") + ", " + hello[i].value("state", "?") +
+                      ") of another coordinator, running or gone: `troupe stop " + p_->d.file + "` stops it, `troupe run " +
+                      p_->d.file + " --attach` follows it to its end");
+  }
   p_->deployed = true;  // from here on, teardown on destruction
   const std::vector<json> parts = p_->all({{"cmd", "deploy"}, {"run", p_->run_id}, {"file", p_->d.file}, {"text", p_->text},
                                            {"force_tcp", p_->o.force_tcp}});
@@ -278,7 +297,53 @@ void distributed_graph::deploy() {
   p_->all({{"cmd", "connect"}, {"endpoints", endpoints}});
 }
 
+std::string distributed_graph::attach() {
+  if (p_->deployed) throw graph_error("graph '" + p_->d.name + "': attach() after deploy() or attach()");
+  const std::vector<json> hello = p_->all_tolerant({{"cmd", "hello"}});
+  std::string run;
+  std::vector<bool> busy(hello.size());
+  for (std::size_t i = 0; i < hello.size(); ++i) {
+    const std::string& name = p_->conns[i].decl->name;
+    if (!hello[i].value("ok", false)) {
+      std::lock_guard lock(p_->mutex);
+      p_->lost[i] = true;
+      p_->errors[i] = hello[i].value("error", "node '" + name + "' did not answer");
+      continue;
+    }
+    if (hello[i].value("node", "") != name)
+      throw graph_error("the node at " + p_->conns[i].decl->control + " is named '" + hello[i].value("node", "") + "', not '" + name + "'");
+    if (hello[i].value("state", "idle") == "idle") continue;
+    if (hello[i].value("graph", "") != p_->d.name)
+      throw graph_error("node '" + name + "' runs graph '" + hello[i].value("graph", "") + "', not '" + p_->d.name + "'");
+    const std::string r = hello[i].value("run", "");
+    if (!run.empty() && r != run) throw graph_error("the nodes run different runs of graph '" + p_->d.name + "': " + run + " and " + r + " (node '" + name + "')");
+    run = r;
+    busy[i] = true;
+  }
+  if (run.empty()) throw graph_error("no node of graph '" + p_->d.name + "' is running it");
+  p_->run_id = run;
+  p_->deployed = p_->attached = true;  // from here on, teardown on destruction
+  std::vector<std::future<json>> fs(hello.size());
+  for (std::size_t i = 0; i < hello.size(); ++i) {
+    if (busy[i]) fs[i] = p_->post(i, {{"cmd", "attach"}, {"run", run}});
+    // Idle (its part, if any, ended and was torn down) or deployed (never started: nothing
+    // runs there, nor will without a "start"): nothing to wait for.
+    const std::string st = hello[i].value("state", "");
+    if (hello[i].value("ok", false) && (st == "idle" || st == "deployed")) {
+      std::lock_guard lock(p_->mutex);
+      p_->done[i] = true;
+    }
+  }
+  for (std::size_t i = 0; i < hello.size(); ++i)
+    if (busy[i]) p_->answer(i, fs[i], "attach");
+  return run;
+}
+
 void distributed_graph::start() {
+  if (p_->attached && !p_->started) {
+    p_->started = true;  // the nodes run already
+    return;
+  }
   if (!p_->deployed) throw graph_error("graph '" + p_->d.name + "': start() before deploy()");
   if (p_->started) throw graph_error("graph '" + p_->d.name + "': start() called twice");
   // A node answers "start" once its links are ready, or with what it still waits for after
@@ -306,7 +371,7 @@ stop_report distributed_graph::wait_nodes(std::chrono::milliseconds timeout, boo
   bool all = true;
   for (std::size_t i = 0; i < p_->done.size(); ++i) {
     if (!p_->errors[i].empty()) r.error += (r.error.empty() ? "" : "; ") + p_->errors[i];
-    if (!p_->done[i]) {
+    if (!p_->done[i] && !p_->lost[i]) {  // a lost node runs nothing any more (its error says so)
       all = false;
       r.unfinished.push_back("node " + p_->conns[i].decl->name);
     }
@@ -319,7 +384,7 @@ stop_report distributed_graph::wait_nodes(std::chrono::milliseconds timeout, boo
 stop_report distributed_graph::stop(stop_mode mode, std::chrono::milliseconds timeout) {
   if (!p_->started) throw graph_error("graph '" + p_->d.name + "': stop() before start()");
   for (const json& a : p_->all_tolerant({{"cmd", "stop"}, {"mode", mode == stop_mode::hard ? "hard" : "drain"}, {"timeout_ms", timeout.count()}}))
-    if (!a.value("ok", false)) fw::log(fw::log_level::error, "graph '" + p_->d.name + "': stop: " + a.value("error", std::string("?")));
+    if (!a.value("ok", false) && !a.value("lost", false)) fw::log(fw::log_level::error, "graph '" + p_->d.name + "': stop: " + a.value("error", std::string("?")));
   // A node's drain that times out becomes hard there, with one more `timeout`.
   stop_report r = wait_nodes(2 * timeout + std::chrono::seconds(2), false);
   return r;

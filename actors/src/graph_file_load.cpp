@@ -330,7 +330,7 @@ graph_description parse(std::string_view text, std::string file) {
     d.fail(p, "duplicate key '" + p.substr(p.rfind('/') + 1) + "' in one object (JSON would keep only the last)", true);
   }
   need_object(d, doc, "", "a graph file");
-  fields top(d, doc, "", {"version", "name", "actors", "links", "nodes"});
+  fields top(d, doc, "", {"version", "name", "actors", "links", "nodes", "on_node_lost"});
   d.version = static_cast<int>(top.integer("version", true, 0, 1, std::numeric_limits<int>::max()));
   if (d.version > current_version)
     d.fail("/version", "version " + std::to_string(d.version) + " is newer than this troupe reads (" +
@@ -368,6 +368,13 @@ graph_description parse(std::string_view text, std::string file) {
           d.fail(p + "/control", "node '" + d.nodes.back().name + "' has the control endpoint of node '" + d.nodes[k].name + "'");
       }
     }
+  }
+  if (top.find("on_node_lost")) {
+    const std::string policy = top.string("on_node_lost", true);
+    if (d.nodes.empty()) d.fail("/on_node_lost", "'on_node_lost' is for graphs with \"nodes\" (the processes that can be lost)");
+    if (policy == "restart")
+      d.fail("/on_node_lost", "'on_node_lost': \"restart\" (re-deploying a lost node's actors elsewhere) is not implemented yet; only \"stop\"");
+    if (policy != "stop") d.fail("/on_node_lost", "'on_node_lost' must be \"stop\", not \"" + policy + "\"");
   }
   check_placement(d);
   return d;

@@ -1,7 +1,7 @@
 // A node: serves the control commands of coordinators (deploy, connect, start, stop, status,
-// teardown) for one graph at a time, and tells them when its actors finish. One thread (the
-// caller of run()) owns the control socket and the graph's building; actors run on the
-// context's runtime; a stop that blocks runs on its own thread.
+// attach, teardown) for one graph at a time, and tells them when its actors finish. One
+// thread (the caller of run()) owns the control socket and the graph's building; actors run on
+// the context's runtime; a stop that blocks runs on its own thread.
 #include <troupe/actors/node.hpp>
 
 #include "control.hpp"
@@ -53,7 +53,9 @@ struct node::state {
   // stop on its own thread (stop() blocks until the actors finish)
   std::thread stopper;
   std::thread hard_stopper;  // a hard stop asked for while a drain runs
-  bool done_sent = false;
+  // What was told to the coordinator, told again to one that attaches (its own was gone).
+  std::vector<json> finished_log;
+  std::optional<json> done_event;
   // actor finished events, from actor threads
   std::mutex mutex;
   std::vector<json> events;
@@ -90,6 +92,7 @@ void node::run() {
   std::vector<messaging::poll_event> ready;
   auto stp = std::make_unique<state>();
   bool shutdown = false;
+  bool replay = false;  // an "attach" asks for the events sent before
 
   auto send_to = [&](const std::string& peer, json j) {
     messaging::multipart m;
@@ -137,12 +140,28 @@ void node::run() {
       r["host"] = host_name();
       r["types"] = types_.names();
       r["state"] = state::name(stp->ph);
-      if (stp->desc) r["graph"] = stp->desc->name;
+      if (stp->desc) {
+        r["graph"] = stp->desc->name;
+        r["run"] = stp->run_id;
+      }
+      return r;
+    }
+    if (cmd == "attach") {
+      // A coordinator takes over the run (the one that deployed it may be gone): events go to
+      // it from now on, and those sent before are sent again once the reply is out.
+      r["state"] = state::name(stp->ph);
+      if (stp->ph == state::phase::idle) return r;
+      r["graph"] = stp->desc->name;
+      r["run"] = stp->run_id;
+      if (c.value("run", stp->run_id) != stp->run_id) return fail("runs run " + stp->run_id + ", not " + c.value("run", std::string()));
+      stp->coordinator = peer;
+      replay = true;
       return r;
     }
     if (cmd == "deploy") {
       if (stp->ph != state::phase::idle)
-        return fail("busy with graph '" + stp->desc->name + "' (run " + stp->run_id + "); stop it with its coordinator first");
+        return fail("busy with graph '" + stp->desc->name + "' (run " + stp->run_id + ", " + state::name(stp->ph) +
+                    "); `troupe stop` with its graph file stops it");
       try {
         stp->coordinator = peer;
         stp->run_id = c.at("run").get<std::string>();
@@ -287,6 +306,11 @@ void node::run() {
         reply = json{{"re", c.value("id", json(nullptr))}, {"ok", false}, {"error", "node '" + opts_.name + "': " + e.what()}};
       }
       if (reply) send_to(peer, std::move(*reply));
+      if (replay) {
+        replay = false;
+        for (const json& e : stp->finished_log) send_to(stp->coordinator, e);
+        if (stp->done_event) send_to(stp->coordinator, *stp->done_event);
+      }
     }
     if (stp->ph == state::phase::starting && stp->start_cmd) {
       std::string waiting;
@@ -316,7 +340,10 @@ void node::run() {
       std::lock_guard lock(stp->mutex);
       events.swap(stp->events);
     }
-    for (json& e : events) send_to(stp->coordinator, std::move(e));
+    for (json& e : events) {
+      stp->finished_log.push_back(e);
+      send_to(stp->coordinator, std::move(e));
+    }
     if (stp->ph == state::phase::running) {
       const stop_report rep = stp->g->wait(std::chrono::milliseconds(0));
       if (rep.finished) {
@@ -326,9 +353,13 @@ void node::run() {
           std::lock_guard lock(stp->mutex);
           events.swap(stp->events);
         }
-        for (json& e : events) send_to(stp->coordinator, std::move(e));
+        for (json& e : events) {
+          stp->finished_log.push_back(e);
+          send_to(stp->coordinator, std::move(e));
+        }
         const stop_report final_rep = stp->g->wait(std::chrono::milliseconds(0));
-        send_to(stp->coordinator, {{"event", "done"}, {"ok", final_rep.error.empty()}, {"error", final_rep.error}});
+        stp->done_event = json{{"event", "done"}, {"ok", final_rep.error.empty()}, {"error", final_rep.error}};
+        send_to(stp->coordinator, *stp->done_event);
         stp->ph = state::phase::done;
       }
     }

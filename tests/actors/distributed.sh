@@ -10,8 +10,17 @@
 #   distributed.sh error  <tool> <graph> <dir> <nodes a,b> <stderr regex>
 #       the run fails (exit 1) with that error from a node, and every node is idle after
 #   distributed.sh kill   <tool> <graph> <dir> <nodes a,b>
-#       an endless graph: node b killed with SIGKILL mid-run is reported lost, the run stops
-#       the others and exits 1, and node a is left idle for the next run
+#       an endless graph (on_node_lost: stop): node b killed with SIGKILL mid-run is reported
+#       lost with its actors, the run stops the others and exits 1, node a is left idle; a
+#       fresh node b at the same endpoint is then used by the next run, which drains exactly
+#   distributed.sh hang   <tool> <graph> <dir> <nodes a,b>
+#       an endless graph: node b frozen with SIGSTOP mid-run (its connections stay open) is
+#       reported lost once it misses its heartbeats, the run exits 1, node a is left idle
+#   distributed.sh orphan <tool> <graph> <dir> <nodes a,b>
+#       an endless graph whose coordinator is killed with SIGKILL keeps running on the nodes;
+#       a new `troupe run` is refused naming the run and `troupe stop`; `troupe run --attach`
+#       follows it and drains it exactly; after a second SIGKILLed coordinator, `troupe stop`
+#       drains and tears it down, after a third `troupe stop --hard`; every node is then idle
 # The graph's control endpoints (ipc:///tmp/troupe-node-NAME) are rewritten to paths unique
 # to this run. Every wait is on a condition, with a bound.
 set -u
@@ -28,6 +37,30 @@ for n in ${nodes//,/ }; do
 done
 fail=0
 problem() { echo "$*"; fail=1; }
+# start_node NAME: one more node process (its pid appended to pids).
+start_node() {
+  "$tool" node --name "$1" --listen "ipc://$prefix$1" >>"$dir/$tag-node-$1.out" 2>>"$dir/$tag-node-$1.err" &
+  pids+=($!)
+}
+# wait_progress FILE: until the run's progress line shows (~30 s at most).
+wait_progress() {
+  for _ in $(seq 1 3000); do grep -q '/s' "$1" 2>/dev/null && break; sleep 0.01; done
+  grep -q '/s' "$1" || problem "the progress line never showed in $1"
+}
+# drained FILE: the summary in FILE shows the sum (node b) took every tick the source sent.
+drained() {
+  local sent got
+  sent=$(awk '$1 == "tick" {print $3}' "$1")
+  got=$(awk '$1 == "sum" {print $2}' "$1")
+  [ -n "$sent" ] && [ "$sent" -gt 0 ] && [ "$sent" = "$got" ] || problem "$1: tick sent '$sent', sum took '$got'"
+}
+# all_idle: `troupe status` shows every node idle.
+all_idle() {
+  "$tool" status "$g" >"$dir/$tag-status.out" 2>&1 || problem "troupe status failed"
+  for n in ${nodes//,/ }; do
+    grep -q "^node $n (.*): idle" "$dir/$tag-status.out" || problem "node $n is not idle ($1)"
+  done
+}
 # stop_nodes: SIGTERM, then up to ~30 s for each to exit.
 stop_nodes() {
   kill -TERM "${pids[@]}" 2>/dev/null
@@ -79,12 +112,80 @@ elif [ "$mode" = kill ]; then
   wait "$run"
   rc=$?
   [ "$rc" -eq 1 ] || problem "troupe run: exit code $rc, expected 1"
-  grep -q "node 'b' at ipc://${prefix}b lost: its control connection closed" "$err" || problem "node b not reported lost"
+  grep -q "node 'b' at ipc://${prefix}b lost: its control connection closed (the process ended, or missed its heartbeats); actors lost: sum (on_node_lost: stop)" "$err" ||
+    problem "node b not reported lost with its actors"
   grep -q "graph 'ticker' failed in" "$err" || problem "no summary"
   "$tool" status "$g" >"$dir/$tag-status.out" 2>&1
   grep -q "^node a (.*): idle" "$dir/$tag-status.out" || problem "node a is not idle after the run"
   grep -q "^node b (.*): not answering" "$dir/$tag-status.out" || problem "status does not report node b down"
+  # b comes back (a fresh process at the same endpoint): the next run uses it.
   pids=("${pids[0]}")
+  start_node b
+  "$tool" run "$g" --progress --duration 1 >"$out.2" 2>"$err.2"
+  rc=$?
+  [ "$rc" -eq 0 ] || problem "the run with node b back: exit code $rc, expected 0"
+  drained "$err.2"
+  all_idle "after the run with node b back"
+  stop_nodes
+elif [ "$mode" = hang ]; then
+  # --timeout bounds the run if the heartbeats were not watched (then no "lost" below).
+  "$tool" run "$g" --progress --timeout 60 >"$out" 2>"$err" &
+  run=$!
+  wait_progress "$err"
+  kill -STOP "${pids[1]}"
+  wait "$run"
+  rc=$?
+  [ "$rc" -eq 1 ] || problem "troupe run: exit code $rc, expected 1"
+  grep -q "node 'b' at ipc://${prefix}b lost: its control connection closed (the process ended, or missed its heartbeats); actors lost: sum (on_node_lost: stop)" "$err" ||
+    problem "frozen node b not reported lost with its actors"
+  grep -q "did not finish within --timeout" "$err" && problem "the run ran into --timeout: the heartbeats did not tell"
+  "$tool" status "$g" >"$dir/$tag-status.out" 2>&1
+  grep -q "^node a (.*): idle" "$dir/$tag-status.out" || problem "node a is not idle after the run"
+  kill -9 "${pids[1]}"
+  wait "${pids[1]}"
+  pids=("${pids[0]}")
+  stop_nodes
+elif [ "$mode" = orphan ]; then
+  for round in attach stop hard; do
+    "$tool" run "$g" --progress >"$out.$round" 2>"$err.$round" &
+    run=$!
+    wait_progress "$err.$round"
+    kill -9 "$run"
+    wait "$run" 2>/dev/null
+    # The nodes run on; a new run is refused with what runs and how to stop it.
+    "$tool" status "$g" >"$dir/$tag-status.out" 2>&1
+    for n in ${nodes//,/ }; do
+      grep -q "^node $n (.*): running, graph 'ticker' run " "$dir/$tag-status.out" || problem "node $n is not running its part after the coordinator died"
+    done
+    "$tool" run "$g" --no-progress >"$out.busy" 2>"$err.busy"
+    rc=$?
+    [ "$rc" -eq 1 ] || problem "troupe run on busy nodes: exit code $rc, expected 1"
+    grep -q "troupe: node 'a' at ipc://${prefix}a is busy with graph 'ticker' (run [0-9a-f-]*, running) of another coordinator, running or gone: \`troupe stop $g\` stops it" "$err.busy" ||
+      problem "troupe run on busy nodes does not say what runs and how to stop it"
+    if [ "$round" = attach ]; then
+      "$tool" run "$g" --attach --progress --duration 1 >"$out.attached" 2>"$err.attached"
+      rc=$?
+      [ "$rc" -eq 0 ] || problem "troupe run --attach: exit code $rc, expected 0"
+      grep -q "graph 'ticker': attached to run " "$err.attached" || problem "troupe run --attach does not name the run"
+      drained "$err.attached"
+    elif [ "$round" = hard ]; then
+      "$tool" stop "$g" --hard >"$out.hard" 2>"$err.hard"
+      rc=$?
+      [ "$rc" -eq 0 ] || problem "troupe stop --hard: exit code $rc, expected 0"
+      grep -q "^graph 'ticker': stopping run [0-9a-f-]*$" "$out.hard" || problem "troupe stop --hard does not say it stops the run"
+      grep -q "^graph 'ticker': run [0-9a-f-]* stopped$" "$out.hard" || problem "troupe stop --hard does not say it stopped the run"
+    else
+      "$tool" stop "$g" >"$out.stop" 2>"$err.stop"
+      rc=$?
+      [ "$rc" -eq 0 ] || problem "troupe stop: exit code $rc, expected 0"
+      grep -q "^graph 'ticker': run [0-9a-f-]* stopped$" "$out.stop" || problem "troupe stop does not say it stopped the run"
+      "$tool" stop "$g" >"$out.stop2" 2>&1
+      rc=$?
+      [ "$rc" -eq 0 ] || problem "a second troupe stop: exit code $rc, expected 0"
+      grep -q "^graph 'ticker': nothing to stop: no node of graph 'ticker' is running it$" "$out.stop2" || problem "a second troupe stop does not say there is nothing to stop"
+    fi
+    all_idle "after troupe ${round}"
+  done
   stop_nodes
 else
   "$tool" run "$g" --progress --counters-json "$dir/$tag-counters.json" >"$out" 2>"$err" &

@@ -183,6 +183,24 @@ TEST_SUITE("distributed") {
     CHECK(e.pointer == "/nodes");
   }
 
+  TEST_CASE("on_node_lost is read and its errors name the field") {
+    const std::string nodes = R"("nodes": [{"name": "a", "control": "ipc:///tmp/x-a"}, {"name": "b", "control": "ipc:///tmp/x-b"}],)";
+    const ta::graph_description d = ta::graph_file::parse(placed(R"(, "node": "a")", R"(, "node": "b")", nodes + R"( "on_node_lost": "stop",)"), "p.json");
+    CHECK(d.on_node_lost == ta::graph_description::node_loss_policy::stop);
+    CHECK(ta::graph_file::parse(placed(R"(, "node": "a")", R"(, "node": "b")", nodes), "p.json").on_node_lost ==
+          ta::graph_description::node_loss_policy::stop);
+    parse_error e = parse_error_of(placed(R"(, "node": "a")", R"(, "node": "b")", nodes + R"( "on_node_lost": "retry",)"));
+    CHECK(e.line == 1);
+    CHECK(e.pointer == "/on_node_lost");
+    CHECK(contains(e.what, "p.json:1:"));
+    CHECK(contains(e.what, "'on_node_lost' must be \"stop\", not \"retry\""));
+    e = parse_error_of(placed(R"(, "node": "a")", R"(, "node": "b")", nodes + R"( "on_node_lost": 1,)"));
+    CHECK(contains(e.what, "'on_node_lost' must be a string, not"));
+    e = parse_error_of(placed("", "", R"("on_node_lost": "stop",)"));
+    CHECK(e.pointer == "/on_node_lost");
+    CHECK(contains(e.what, "'on_node_lost' is for graphs with \"nodes\""));
+  }
+
   TEST_CASE("each link gets inproc on one node and ipc on one host and tcp across hosts or when forced") {
     const std::string text = placed(R"(, "node": "a")", R"(, "nodes": ["a", "b"])",
                                     R"("nodes": [{"name": "a", "control": "ipc:///tmp/x-a"}, {"name": "b", "control": "tcp://127.0.0.1:7000"}],)");

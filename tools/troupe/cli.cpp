@@ -97,7 +97,11 @@ int run_distributed(const options& o, const ta::registry& types, const ta::graph
   }
   whole.reset();
   ta::distributed_graph g(ctx, d, text, {.force_tcp = o.force_tcp});
-  g.deploy();
+  if (o.attach) {
+    framework::log(framework::log_level::info, "graph '" + d.name + "': attached to run " + g.attach());
+  } else {
+    g.deploy();
+  }
   return code_of(run_graph(g, o));
 }
 
@@ -164,11 +168,35 @@ int status_command(const options& o) {
   return code;
 }
 
+/// Drains (or, --hard, stops) and tears down the run of a distributed graph its nodes are
+/// running, whoever deployed it.
+int stop_command(const options& o) {
+  const ta::graph_description d = ta::graph_file::load(o.graph_file);
+  if (!d.distributed()) throw ta::graph_error("graph '" + d.name + "' lists no \"nodes\": 'stop' stops the run of its nodes");
+  framework::runtime rt;
+  messaging::context ctx(rt);
+  ta::distributed_graph g(ctx, d, {}, {.answer_timeout = std::chrono::seconds(3)});
+  std::string run;
+  try {
+    run = g.attach();
+  } catch (const ta::graph_error& e) {
+    std::printf("graph '%s': nothing to stop: %s\n", d.name.c_str(), e.what());
+    return 0;
+  }
+  std::printf("graph '%s': %s run %s\n", d.name.c_str(), o.hard ? "stopping" : "draining", run.c_str());
+  g.start();
+  const ta::stop_report r = g.stop(o.hard ? ta::stop_mode::hard : ta::stop_mode::drain, std::chrono::seconds(10));
+  std::printf("graph '%s': run %s %s%s%s\n", d.name.c_str(), run.c_str(), r.finished ? "stopped" : "not stopped on every node",
+              r.error.empty() ? "" : ": ", r.error.c_str());
+  return r.finished && r.error.empty() ? 0 : 1;
+}
+
 int run_command(const options& o, const ta::registry& types) {
   const loaded_graph file = load_graph(o);
   const ta::graph_description& d = file.d;
   if (d.distributed()) return run_distributed(o, types, d, file.text);
   if (o.force_tcp) throw usage_error("--tcp is for graphs with \"nodes\" (links between nodes)");
+  if (o.attach) throw usage_error("--attach is for graphs with \"nodes\" (it follows the run of their nodes)");
   framework::runtime rt;
   messaging::context ctx(rt);
   int code = 0;
@@ -201,6 +229,7 @@ int main(int argc, char** argv, const ta::registry& types) {
       case options::command::graph: return run_command(o, types);
       case options::command::node: return node_command(o, types);
       case options::command::status: return status_command(o);
+      case options::command::stop: return stop_command(o);
     }
   } catch (const usage_error& e) {
     std::fprintf(stderr, "troupe: %s\n", e.what());

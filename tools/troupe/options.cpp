@@ -19,6 +19,9 @@ usage:
                                       "nodes"; see docs/distributing.md) until Ctrl-C
   troupe status GRAPH.json            each node of a distributed graph: its state and
                                       every actor's counters
+  troupe stop GRAPH.json [--hard]     drain (or stop at once) and tear down the run of a
+                                      distributed graph that its nodes are running, e.g.
+                                      one whose `troupe run` died
   troupe --help | --version
 
 A graph file with "nodes" (or given --node and --place) runs distributed: `troupe run` deploys each node's part to its
@@ -34,6 +37,8 @@ options of run (and of graph --run):
                           when stderr is a terminal)
   --tcp                   distributed graphs: links between nodes over tcp even when the
                           nodes share a host (default there: ipc)
+  --attach                distributed graphs: follow the run the nodes are running (its
+                          `troupe run` died) instead of deploying a new one
 
 placement on the command line (run, graph, status; overrides the graph file's):
   --node NAME=ENDPOINT    a node and its control endpoint (ipc://PATH or tcp://HOST:PORT);
@@ -115,8 +120,10 @@ options parse_options(const std::vector<std::string>& args) {
     o.cmd = options::command::node;
   } else if (cmd == "status") {
     o.cmd = options::command::status;
+  } else if (cmd == "stop") {
+    o.cmd = options::command::stop;
   } else {
-    throw usage_error("unknown command '" + cmd + "' (expected run, graph, node, status or types; try 'troupe --help')");
+    throw usage_error("unknown command '" + cmd + "' (expected run, graph, node, status, stop or types; try 'troupe --help')");
   }
   bool runs = o.cmd == options::command::run;
   for (std::size_t i = 1; i < args.size(); ++i) {
@@ -144,6 +151,10 @@ options parse_options(const std::vector<std::string>& args) {
       o.placement.nodes.push_back(node_arg(value()));
     } else if (a == "--place" && o.cmd != options::command::node && o.cmd != options::command::types) {
       o.placement.actors.push_back(place_arg(value()));
+    } else if (a == "--attach" && o.cmd == options::command::run) {
+      o.attach = true;
+    } else if (a == "--hard" && o.cmd == options::command::stop) {
+      o.hard = true;
     } else if (a == "--name" && o.cmd == options::command::node) {
       o.node_name = value();
     } else if (a == "--listen" && o.cmd == options::command::node) {
@@ -169,6 +180,7 @@ options parse_options(const std::vector<std::string>& args) {
   const bool run_options = o.timeout || o.duration || !o.counters_json.empty() || o.progress != options::progress_mode::automatic;
   if (run_options && !runs) throw usage_error("--timeout, --duration, --counters-json and --progress need 'run' or 'graph --run'");
   if (o.timeout && o.duration) throw usage_error("--timeout and --duration exclude each other");
+  if (o.attach && o.force_tcp) throw usage_error("--attach follows a run as it was deployed: --tcp does not apply");
   return o;
 }
 

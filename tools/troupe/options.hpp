@@ -17,7 +17,7 @@ struct usage_error : std::runtime_error {
 };
 
 struct options {
-  enum class command { help, version, types, run, graph, node, status } cmd = command::help;
+  enum class command { help, version, types, run, graph, node, status, stop } cmd = command::help;
   std::string graph_file;
   /// run: a bound on the run; reaching it is an error (the graph is drained, exit 1).
   std::optional<std::chrono::milliseconds> timeout;
@@ -29,6 +29,8 @@ struct options {
   bool force_tcp = false;     ///< run, graph: links between nodes over tcp even on one host
   /// run, graph, status: --node NAME=ENDPOINT and --place ACTOR=NODE[,NODE...], in order.
   troupe::actors::placement_overrides placement;
+  bool attach = false;        ///< run: follow the run the nodes run instead of deploying
+  bool hard = false;          ///< stop: stop at once instead of draining
   std::string node_name;      ///< node: --name
   std::string listen;         ///< node: --listen
 };

@@ -24,9 +24,9 @@ struct distribution_options {
   /// How long a node may take to answer a command (it may not be up yet: the control
   /// connection is retried meanwhile).
   std::chrono::milliseconds answer_timeout{10000};
-  /// ZMTP heartbeats on the control connections; a node silent for 5 intervals, or whose
+  /// ZMTP heartbeats on the control connections; a node silent for 11 intervals, or whose
   /// connection closes, is reported lost.
-  std::chrono::milliseconds heartbeat{1000};
+  std::chrono::milliseconds heartbeat{500};
 };
 
 /// A distributed graph run from this process. Every call is thread-safe except that
@@ -48,6 +48,14 @@ public:
   /// Gives each node its part (it builds its actors and binds the endpoints of its outgoing
   /// remote links), then has each connect its incoming ones.
   void deploy();
+  /// Instead of deploy(): takes over the run of this graph that its nodes are running (the
+  /// coordinator that deployed it may be gone). Each node sends its events here from then on
+  /// and repeats those sent before (actors finished, node done), so wait() and a drain end as
+  /// they would have. Nodes that are idle count as done; one that does not answer as lost.
+  /// Returns the run's id; throws graph_error when no node runs the graph, or nodes run
+  /// different runs of it. start() is then a no-op; wait(), stop() and the rest work as after
+  /// a deploy, and destruction tears the run down.
+  std::string attach();
   /// Starts every node once its outgoing links have their peers (and a PUB its subscribers'
   /// subscriptions).
   void start();

@@ -69,6 +69,10 @@ struct graph_description {
   std::vector<link_decl> links;
   /// Where the actors run (docs/graph-format.md#nodes); empty: all in one process.
   std::vector<node_decl> nodes;
+  /// What a distributed run does when it loses a node ("on_node_lost"). Only "stop" exists:
+  /// the run stops with an error naming the node and its actors (docs/distributing.md#failure).
+  enum class node_loss_policy { stop };
+  node_loss_policy on_node_lost = node_loss_policy::stop;
   /// The file name errors are reported against.
   std::string file;
   /// Positions of the source text (empty for a description made in code).

@@ -24,8 +24,8 @@ inline constexpr int control_version = 1;
 struct node_options {
   std::string name;    ///< as the graph files' "nodes" name it
   std::string listen;  ///< control endpoint to bind (ipc:// or tcp://)
-  /// ZMTP heartbeats on the control connection (HEARTBEAT_IVL; the timeout is 5 intervals).
-  std::chrono::milliseconds heartbeat{1000};
+  /// ZMTP heartbeats on the control connection (HEARTBEAT_IVL; the timeout is 10 intervals).
+  std::chrono::milliseconds heartbeat{500};
 };
 
 /// Hosts the actors of one graph at a time, of the types in `types`, for coordinators.
