@@ -61,11 +61,15 @@ TEST_CASE("timers with increasing delays fire in order and never early") {
   std::mutex m;
   std::vector<int> fired;
   std::atomic<int> early{0};
+  // Deadlines from one base, not from each timer's creation: a creation loop preempted for
+  // more than 10 ms (TSan on a loaded machine did it) would otherwise make the deadlines
+  // themselves out of order.
+  const auto base = steady::now();
   for (int i : order_of_creation) {
-    const auto delay = std::chrono::milliseconds(10 * (i + 1));
-    const auto created = steady::now();
-    f.io.after(delay, [&, i, delay, created] {
-      if (steady::now() < created + delay) early.fetch_add(1);
+    const auto deadline = base + std::chrono::milliseconds(10 * (i + 1));
+    const auto delay = std::max(steady::duration::zero(), deadline - steady::now());
+    f.io.after(std::chrono::duration_cast<std::chrono::milliseconds>(delay) + std::chrono::milliseconds(1), [&, i, deadline] {
+      if (steady::now() < deadline) early.fetch_add(1);
       std::lock_guard lock(m);
       fired.push_back(i);
     });
