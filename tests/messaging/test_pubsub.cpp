@@ -443,10 +443,11 @@ TEST_SUITE("pubsub") {
         } else {
           // Until refused: exactly SNDHWM + RCVHWM on inproc (the wire adds its buffers, which
           // its engine keeps draining into after the first refusal: saturate()).
-          const int taken = saturate(xpub, t, [](int i) { return parts{"m" + std::to_string(i)}; });
+          // Padded: a few hundred fill the wire's buffers, where tiny ones took minutes under TSan.
+          const int taken = saturate(xpub, t, [](int i) { return parts{padded("m", i)}; });
           if (inproc) CHECK(taken == 5);
           CHECK(send_blocks(xpub, "blocked"));
-          for (int i = 0; i < taken; ++i) REQUIRE(recv_parts(sub) == parts{"m" + std::to_string(i)});
+          for (int i = 0; i < taken; ++i) REQUIRE(recv_parts(sub) == parts{padded("m", i)});
           // Room again once the subscriber read: sending resumes.
           CHECK(send_without_blocking(xpub, {"after"}));
           CHECK(recv_parts(sub) == parts{"after"});
