@@ -105,7 +105,7 @@ void cell::refresh_links(bool force) noexcept {
       for (auto& l : in_links_) {
         if (l->port != p.get()) continue;
         for (const messaging::endpoint_traffic& t : traffic)
-          if (t.endpoint == l->endpoint) l->messages.store(t.received, std::memory_order_relaxed);
+          if (t.endpoint == l->endpoint) l->messages.store(l->before + t.received, std::memory_order_relaxed);
       }
     }
   } catch (...) {
@@ -126,6 +126,49 @@ std::string cell::expose(output& out, std::string_view endpoint, int subscriptio
   if (bound.empty()) bound = std::string(endpoint);
   exposed_.push_back({&out, std::string(endpoint), bound, subscriptions});
   return bound;
+}
+
+std::string cell::expose_more(output& out, std::string_view endpoint, int subscriptions, std::string_view drop) {
+  if (!drop.empty()) {
+    try {
+      out.sock_.unbind(drop);  // its peer is gone: what is queued there is lost with it
+    } catch (const messaging::error&) {
+    }
+  }
+  return expose(out, endpoint, subscriptions);
+}
+
+void cell::reconnect(std::string_view upstream, input& in, std::string_view before, std::string_view endpoint) {
+  if (!before.empty()) {
+    try {
+      in.sock_.disconnect(before);
+    } catch (const messaging::error&) {
+    }
+  }
+  in.sock_.connect(endpoint);
+  refresh_links(true);
+  for (auto& l : in_links_) {
+    if (l->port != &in || l->endpoint != before) continue;
+    l->before = l->messages.load(std::memory_order_relaxed);
+    l->endpoint = std::string(endpoint);
+  }
+  std::lock_guard lock(mutex_);
+  for (remote_upstream& r : remote_ups_) {
+    if (r.actor != upstream) continue;
+    for (auto& [port, ep] : r.links)
+      if (port == &in && ep == before) ep = std::string(endpoint);
+  }
+}
+
+bool cell::post(std::function<void()> task) {
+  {
+    std::lock_guard lock(mutex_);
+    if (state() == phase::finished) return false;
+    posted_.push_back(std::move(task));
+    any_fired_.store(true, std::memory_order_release);
+  }
+  wake();
+  return true;
 }
 
 void cell::add_remote_upstream(std::string upstream, input& in, std::string endpoint) {
@@ -347,12 +390,15 @@ void cell::run_fired() {
   // A timer that fires after this load queues its callback before it wakes us: the run that
   // wake causes sees the flag.
   if (!any_fired_.load(std::memory_order_acquire)) return;
+  std::vector<std::function<void()>> posted;
   {
     std::lock_guard lock(mutex_);
     any_fired_.store(false, std::memory_order_relaxed);
-    if (fired_.empty()) return;
+    posted.swap(posted_);
+    if (fired_.empty() && posted.empty()) return;
     running_fired_.swap(fired_);
   }
+  for (auto& t : posted) t();  // the graph's, not the actor's: they do not throw
   struct clear_on_exit {
     std::vector<std::shared_ptr<std::function<void()>>>& v;
     ~clear_on_exit() { v.clear(); }
@@ -369,7 +415,7 @@ void cell::cancel_timers() noexcept {
   for (fw::timer& t : timers) t.cancel();  // no callback runs after this (they only queue)
   std::lock_guard lock(mutex_);
   fired_.clear();
-  any_fired_.store(false, std::memory_order_relaxed);
+  any_fired_.store(!posted_.empty(), std::memory_order_relaxed);
 }
 
 // ---- the instance and supervision ----

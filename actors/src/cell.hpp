@@ -61,6 +61,18 @@ public:
   /// Building: "" when every exposed endpoint has its peer and its subscriptions, else the
   /// output still waiting. `local_subscriptions(output)`: what its in-process peers owe it.
   std::string remote_waiting(const std::function<std::uint64_t(const output&)>& local_subscriptions);
+  /// Running, actor context (post()): output `out` binds `endpoint` too, for a link to an
+  /// input restarted elsewhere, and unbinds `drop` (the link's endpoint before) unless empty.
+  /// Returns what was bound.
+  std::string expose_more(output& out, std::string_view endpoint, int subscriptions, std::string_view drop);
+  /// Running, actor context (post()): input `in`'s link from `upstream`, connected at
+  /// `before`, comes from `endpoint` from now on (the upstream was restarted elsewhere).
+  void reconnect(std::string_view upstream, input& in, std::string_view before, std::string_view endpoint);
+  /// Any thread: runs `task` in the actor's context at its next run (a fiber actor: when it
+  /// next waits for a port or a timer). False if the actor has finished: then it never runs,
+  /// as it does not if the actor finishes before its next run.
+  bool post(std::function<void()> task);
+
   /// Actor context: ends the streams of remote upstreams whose messages have all been read.
   /// One relaxed load when nothing was announced.
   void check_remote() noexcept {
@@ -150,6 +162,7 @@ private:
   std::atomic<bool> any_fired_{false};
   std::vector<std::shared_ptr<std::function<void()>>> running_fired_;
   std::vector<framework::timer> timers_;
+  std::vector<std::function<void()>> posted_;  // post(): run with the fired timers
   std::optional<framework::waiter> parked_;
   bool woken_ = false;
 
@@ -160,6 +173,7 @@ private:
   struct in_link {
     input* port;
     std::string endpoint;
+    std::uint64_t before = 0;  // messages taken from the link's earlier endpoints (reconnect)
     std::atomic<std::uint64_t> messages{0};
   };
   std::vector<std::unique_ptr<in_link>> in_links_;

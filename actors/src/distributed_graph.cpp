@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <future>
 #include <map>
 #include <mutex>
@@ -51,6 +52,7 @@ struct distributed_graph::impl {
       : ctx(c), d(std::move(desc)), text(std::move(t)), o(opts), run_id(new_run_id()) {
     if (!d.distributed()) throw graph_error("graph '" + d.name + "' lists no \"nodes\": run it in one process");
     plan = plan_placement(d, o.force_tcp);
+    current = plan;
     for (const node_decl& n : d.nodes) {
       conn x{&n, control_socket(ctx, n.control, o.heartbeat), nullptr};
       // A control connection that closes (the node died, or missed its heartbeats) is a lost
@@ -62,11 +64,18 @@ struct distributed_graph::impl {
       conns.push_back(std::move(x));
     }
     done.assign(conns.size(), false);
+    min_gen.assign(conns.size(), 0);
     errors.assign(conns.size(), "");
     lost.assign(conns.size(), false);
     loop = std::thread([this] { run(); });
   }
   ~impl() {
+    {
+      std::lock_guard lock(mutex);
+      stop_recovery = true;
+      changed.notify_all();
+    }
+    if (recoverer.joinable()) recoverer.join();  // bounded: its requests time out
     quit.store(true);
     if (loop.joinable()) loop.join();
   }
@@ -99,6 +108,19 @@ struct distributed_graph::impl {
   std::vector<bool> done;          // under mutex: the node said "done"
   std::vector<std::string> errors; // under mutex: what it said went wrong
   std::vector<bool> lost;          // under mutex: its control connection closed
+  std::vector<int> min_gen;        // under mutex: a "done" of an older generation is stale
+  std::atomic<bool> running{false};  // started: a lost node's actors may be restarted
+  // Where everything is now (plan, then each restart's relocate()), and the actors that
+  // finished, with their "finished" events: under mutex.
+  placement_plan current;
+  std::map<std::string, json, std::less<>> finished_events;
+  // Restarts of lost nodes' actors (on_node_lost: restart), one at a time on their own thread
+  // (they wait for the nodes' answers, which the loop thread receives).
+  std::deque<std::size_t> to_recover;  // under mutex
+  int recovering = 0;                  // under mutex: queued or under way
+  int gens = 0;                        // recoverer thread
+  bool stop_recovery = false;          // under mutex
+  std::thread recoverer;               // loop thread starts it
 
   void run() {
     messaging::poller poll;
@@ -130,10 +152,21 @@ struct distributed_graph::impl {
           std::lock_guard lock(mutex);
           if (done[i] || lost[i]) continue;
           lost[i] = true;
-          errors[i] = "node '" + conns[i].decl->name + "' at " + conns[i].decl->control +
-                      " lost: its control connection closed (the process ended, or missed its heartbeats); actors lost: " +
-                      actors_on(conns[i].decl->name) + " (on_node_lost: stop)";
-          fw::log(fw::log_level::error, "graph '" + d.name + "': " + errors[i]);
+          const std::string head = "node '" + conns[i].decl->name + "' at " + conns[i].decl->control +
+                                   " lost: its control connection closed (the process ended, or missed its heartbeats); actors lost: " +
+                                   actors_on(conns[i].decl->name);
+          if (d.on_node_lost == graph_description::node_loss_policy::restart && running.load()) {
+            fw::log(fw::log_level::warning, "graph '" + d.name + "': " + head + " (on_node_lost: restart)");
+            to_recover.push_back(i);
+            ++recovering;
+            if (!recoverer.joinable()) recoverer = std::thread([this] { recover_loop(); });
+          } else if (d.on_node_lost == graph_description::node_loss_policy::restart) {
+            errors[i] = head + " (on_node_lost: restart applies only to a run this coordinator started, not before start or after --attach)";
+            fw::log(fw::log_level::error, "graph '" + d.name + "': " + errors[i]);
+          } else {
+            errors[i] = head + " (on_node_lost: stop)";
+            fw::log(fw::log_level::error, "graph '" + d.name + "': " + errors[i]);
+          }
           changed.notify_all();
         }
       }
@@ -154,6 +187,7 @@ struct distributed_graph::impl {
             relay_finished(j, next_id);
           } else if (j.value("event", "") == "done") {
             std::lock_guard lock(mutex);
+            if (j.value("gen", 0) < min_gen[i]) continue;  // sent before it took restarted actors
             done[i] = true;
             if (!j.value("ok", true)) errors[i] = "node '" + conns[i].decl->name + "': " + j.value("error", std::string("failed"));
             changed.notify_all();
@@ -163,12 +197,121 @@ struct distributed_graph::impl {
     }
   }
 
-  /// The actors placed on `node`, as "a, b[1]".
-  std::string actors_on(const std::string& node) const {
+  /// The actors placed on `node` now, as "a, b[1]"; those finished are left out if
+  /// `unfinished`. Under mutex.
+  std::string actors_on(const std::string& node, bool unfinished = false) const {
     std::string v;
-    for (const std::string& a : plan.actors)
-      if (plan.node_of.at(a) == node) v += (v.empty() ? "" : ", ") + a;
+    for (const std::string& a : current.actors)
+      if (current.node_of.at(a) == node && !(unfinished && finished_events.contains(a))) v += (v.empty() ? "" : ", ") + a;
     return v.empty() ? "none" : v;
+  }
+
+  static std::string actor_of(const std::string& address) { return address.substr(0, address.rfind('.')); }
+
+  void recover_loop() {
+    for (;;) {
+      std::size_t i = 0;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return stop_recovery || !to_recover.empty(); });
+        if (stop_recovery) return;
+        i = to_recover.front();
+        to_recover.pop_front();
+      }
+      std::string error;
+      try {
+        restart_actors_of(i);
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+      std::lock_guard lock(mutex);
+      if (!error.empty()) {
+        errors[i] = "node '" + conns[i].decl->name + "' at " + conns[i].decl->control + " lost; restarting its actors failed: " + error;
+        fw::log(fw::log_level::error, "graph '" + d.name + "': " + errors[i]);
+      }
+      --recovering;
+      changed.notify_all();
+    }
+  }
+
+  /// on_node_lost: restart. The unfinished actors of lost node `i` start again on the node
+  /// with the fewest unfinished actors: relocate (that node builds them, senders feeding them
+  /// bind new endpoints), rewire (their inputs connect, their receivers reconnect), the
+  /// finished senders' counts, start. Recoverer thread; throws graph_error on failure.
+  void restart_actors_of(std::size_t i) {
+    std::map<std::string, std::string> moves;
+    std::vector<std::size_t> alive, skip;
+    std::vector<json> replay;
+    std::size_t target = conns.size();
+    int gen = 0;
+    placement_plan now;
+    {
+      std::lock_guard lock(mutex);
+      const std::string& lost_name = conns[i].decl->name;
+      std::map<std::string, int> load;
+      for (std::size_t k = 0; k < conns.size(); ++k) {
+        if (lost[k]) continue;
+        alive.push_back(k);
+        load[conns[k].decl->name] = 0;
+      }
+      for (const std::string& a : current.actors) {
+        if (finished_events.contains(a)) continue;
+        const std::string& n = current.node_of.at(a);
+        if (n == lost_name) moves[a] = "";
+        else if (load.contains(n)) ++load[n];
+      }
+      if (moves.empty()) return;  // everything there had finished
+      for (std::size_t k : alive)
+        if (target == conns.size() || load[conns[k].decl->name] < load[conns[target].decl->name]) target = k;
+      if (target == conns.size()) throw graph_error("no node is left to restart them on");
+      for (auto& [a, n] : moves) n = conns[target].decl->name;
+      gen = ++gens;
+      relocate(current, d, moves, gen, o.force_tcp);
+      std::set<std::string> replayed;
+      for (const placed_link& l : current.links) {
+        if (l.gen != gen || !l.remote()) continue;
+        const std::string from = actor_of(l.from);
+        auto f = finished_events.find(from);
+        if (f == finished_events.end()) continue;
+        skip.push_back(l.id);  // its sender finished: nothing more comes, nothing to bind
+        if (replayed.insert(from).second) replay.push_back(f->second);
+      }
+      done[target] = false;
+      min_gen[target] = gen;
+      now = current;
+      std::string names;
+      for (const auto& [a, n] : moves) names += (names.empty() ? "" : ", ") + a;
+      fw::log(fw::log_level::warning, "graph '" + d.name + "': restarting " + names + " of lost node '" + lost_name + "' on node '" +
+                                          conns[target].decl->name + "' (on_node_lost: restart)");
+    }
+    const json gen_cmd{{"gen", gen}, {"timeout_ms", o.answer_timeout.count()}};
+    auto on_alive = [&](json cmd) {
+      for (const auto& [k, v] : gen_cmd.items()) cmd[k] = v;
+      std::vector<std::future<json>> fs;
+      for (std::size_t k : alive) fs.push_back(post(k, cmd));
+      std::vector<json> answers;
+      for (std::size_t n = 0; n < alive.size(); ++n) answers.push_back(answer(alive[n], fs[n], cmd.value("cmd", ""), true, 2 * o.answer_timeout));
+      return answers;
+    };
+    json exposed = json::object();
+    for (const json& a : on_alive({{"cmd", "relocate"}, {"moves", moves}, {"skip", skip}}))
+      for (const auto& [id, ep] : a.at("exposed").items()) exposed[id] = ep;
+    json endpoints = json::object();
+    for (const placed_link& l : now.links) {
+      if (l.gen != gen || !l.remote()) continue;
+      const std::string key = std::to_string(l.id);
+      endpoints[key] = exposed.contains(key) ? exposed[key] : json(nullptr);
+      fw::log(fw::log_level::info, "link " + l.from + " (" + l.from_node + ") -> " + l.to + " (" + l.to_node + "): " + l.transport +
+                                        (endpoints[key].is_null() ? " (its sender had finished)" : " at " + endpoints[key].get<std::string>()));
+    }
+    on_alive({{"cmd", "rewire"}, {"endpoints", endpoints}});
+    for (const json& e : replay) {
+      auto f = post(target, {{"cmd", "upstream_finished"}, {"actor", e.at("actor")}, {"sent", e.at("sent")}});
+      answer(target, f, "upstream_finished");
+    }
+    auto f = post(target, {{"cmd", "start_part"}, {"gen", gen}, {"ready_timeout_ms", o.answer_timeout.count()}});
+    answer(target, f, "start_part", true, 2 * o.answer_timeout);
+    fw::log(fw::log_level::info, "graph '" + d.name + "': restarted on node '" + conns[target].decl->name + "'");
   }
 
   /// An actor finished on some node: its remote links' receivers learn how many messages to
@@ -176,8 +319,12 @@ struct distributed_graph::impl {
   void relay_finished(const json& e, long& next_id) {
     const std::string actor = e.at("actor").get<std::string>();
     std::set<std::string> to;
-    for (const placed_link& l : plan.links)
-      if (l.remote() && l.from.substr(0, l.from.rfind('.')) == actor) to.insert(l.to_node);
+    {
+      std::lock_guard lock(mutex);
+      finished_events[actor] = e;
+      for (const placed_link& l : current.links)
+        if (l.remote() && actor_of(l.from) == actor) to.insert(l.to_node);
+    }
     for (std::size_t i = 0; i < conns.size(); ++i) {
       if (!to.count(conns[i].decl->name)) continue;
       json c{{"cmd", "upstream_finished"}, {"actor", actor}, {"sent", e.at("sent")}, {"id", next_id++}};
@@ -351,6 +498,7 @@ void distributed_graph::start() {
   // destructor's teardown stops the nodes that did start.
   p_->all({{"cmd", "start"}, {"ready_timeout_ms", p_->o.answer_timeout.count()}}, true, 2 * p_->o.answer_timeout);
   p_->started = true;
+  p_->running.store(true);
 }
 
 stop_report distributed_graph::wait(std::chrono::milliseconds timeout) { return wait_nodes(timeout, true); }
@@ -365,7 +513,7 @@ stop_report distributed_graph::wait_nodes(std::chrono::milliseconds timeout, boo
       if (until_error && !p_->errors[i].empty()) return true;
       all = all && (p_->done[i] || p_->lost[i]);
     }
-    return all;
+    return all && p_->recovering == 0;
   };
   const bool ended = p_->changed.wait_for(lock, timeout, finished);
   bool all = true;
@@ -376,7 +524,8 @@ stop_report distributed_graph::wait_nodes(std::chrono::milliseconds timeout, boo
       r.unfinished.push_back("node " + p_->conns[i].decl->name);
     }
   }
-  r.finished = all;
+  r.finished = all && p_->recovering == 0;
+  if (p_->recovering > 0) r.unfinished.push_back("restarts of lost nodes' actors");
   r.timed_out = !ended;
   return r;
 }
@@ -402,13 +551,18 @@ nlohmann::json distributed_graph::counters() const {
   }
   // In spawn order, and every actor present (a node that answered nothing: zeros).
   json ordered = json::object();
+  std::map<std::string, std::string, std::less<>> node_of;
+  {
+    std::lock_guard lock(p_->mutex);
+    node_of = p_->current.node_of;
+  }
   for (const std::string& a : p_->plan.actors) {
     if (c.contains(a)) {
       ordered[a] = c[a];
     } else {
       ordered[a] = {{"type", "?"}, {"state", "unknown"}, {"in", 0}, {"out", 0}, {"held", 0}, {"queued", 0},
                     {"busy_us", 0}, {"restarts", 0}, {"failures", 0}, {"ports", json::object()},
-                    {"queues", json::object()}, {"node", p_->plan.node_of.at(a)}};
+                    {"queues", json::object()}, {"node", node_of.at(a)}};
     }
   }
   return ordered;

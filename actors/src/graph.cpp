@@ -5,6 +5,7 @@
 #include <troupe/messaging/error.hpp>
 
 #include <algorithm>
+#include <future>
 
 namespace troupe::actors {
 
@@ -316,6 +317,75 @@ void graph::connect_remote(std::string_view from, std::string_view endpoint, std
   g.link_list.push_back({std::string(from), std::string(to), topics, r, slot});
   r->add_remote_upstream(std::string(a.actor), *i, std::string(endpoint));
   g.linked_ports.insert(std::string(to));
+}
+
+void graph::expect_remote(std::string_view from, std::string_view to) {
+  graph_core& g = *core_;
+  if (g.started) throw graph_error("graph '" + g.name + "': expect_remote('" + std::string(to) + "') after start()");
+  auto [r, pname] = one_cell(g, to);
+  input* i = r->find_input(pname);
+  if (!i) throw graph_error("cannot link '" + std::string(from) + "' -> '" + std::string(to) + "': '" + std::string(to) + "' is an output port");
+  r->add_remote_upstream(std::string(parse(from).actor), *i, std::string());  // no endpoint: nothing arrives
+}
+
+namespace {
+
+/// Runs `task` in `c`'s actor context and waits for it; false if the actor finished first.
+bool run_in_actor(cell& c, std::function<void()> task, std::chrono::milliseconds timeout) {
+  auto done = std::make_shared<std::promise<void>>();
+  std::future<void> f = done->get_future();
+  const bool posted = c.post([task = std::move(task), done] {
+    try {
+      task();
+      done->set_value();
+    } catch (...) {
+      done->set_exception(std::current_exception());
+    }
+  });
+  if (!posted) return false;
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (f.wait_for(std::chrono::milliseconds(10)) != std::future_status::ready) {
+    if (c.state() == cell::phase::finished) {
+      if (f.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready) break;
+      return false;  // it finished before its next run: the task never runs
+    }
+    if (std::chrono::steady_clock::now() > end)
+      throw graph_error("actor '" + c.name() + "' did not take a link change within " + std::to_string(timeout.count()) +
+                        " ms (busy without waiting for a port?)");
+  }
+  f.get();
+  return true;
+}
+
+}  // namespace
+
+std::string graph::expose_running(std::string_view from, std::string_view endpoint, int subscriptions, std::string_view drop,
+                                  std::chrono::milliseconds timeout) {
+  graph_core& g = *core_;
+  auto [c, pname] = one_cell(g, from);
+  output* o = c->find_output(pname);
+  if (!o) throw graph_error("cannot expose '" + std::string(from) + "': it is an input port; links start at outputs");
+  std::string bound;
+  try {
+    run_in_actor(*c, [&, c = c] { bound = c->expose_more(*o, endpoint, subscriptions, drop); }, timeout);
+  } catch (const messaging::error& e) {
+    throw graph_error("cannot expose '" + std::string(from) + "' at '" + std::string(endpoint) + "': " + e.what());
+  }
+  return bound;
+}
+
+bool graph::reconnect_remote(std::string_view from, std::string_view before, std::string_view endpoint, std::string_view to,
+                             std::chrono::milliseconds timeout) {
+  graph_core& g = *core_;
+  auto [r, pname] = one_cell(g, to);
+  input* i = r->find_input(pname);
+  if (!i) throw graph_error("cannot link '" + std::string(from) + "' -> '" + std::string(to) + "': '" + std::string(to) + "' is an output port");
+  const std::string up(parse(from).actor);
+  try {
+    return run_in_actor(*r, [&, r = r] { r->reconnect(up, *i, before, endpoint); }, timeout);
+  } catch (const messaging::error& e) {
+    throw graph_error("cannot link '" + std::string(from) + "' -> '" + std::string(to) + "' over '" + std::string(endpoint) + "': " + e.what());
+  }
 }
 
 void graph::remote_finished(std::string_view actor, const sent_counts& sent) {

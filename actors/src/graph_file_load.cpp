@@ -372,9 +372,8 @@ graph_description parse(std::string_view text, std::string file) {
   if (top.find("on_node_lost")) {
     const std::string policy = top.string("on_node_lost", true);
     if (d.nodes.empty()) d.fail("/on_node_lost", "'on_node_lost' is for graphs with \"nodes\" (the processes that can be lost)");
-    if (policy == "restart")
-      d.fail("/on_node_lost", "'on_node_lost': \"restart\" (re-deploying a lost node's actors elsewhere) is not implemented yet; only \"stop\"");
-    if (policy != "stop") d.fail("/on_node_lost", "'on_node_lost' must be \"stop\", not \"" + policy + "\"");
+    if (policy == "restart") d.on_node_lost = graph_description::node_loss_policy::restart;
+    else if (policy != "stop") d.fail("/on_node_lost", "'on_node_lost' must be \"stop\" or \"restart\", not \"" + policy + "\"");
   }
   check_placement(d);
   return d;

@@ -12,6 +12,7 @@
 #include <troupe/messaging/poller.hpp>
 #include <troupe/messaging/socket.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -34,6 +35,15 @@ std::string host_name() {
   return b;
 }
 
+/// Stops part `g` (one not started yet has nothing to stop).
+void stop_part(graph* g, stop_mode m, std::chrono::milliseconds t) noexcept {
+  try {
+    g->stop(m, t);
+  } catch (const std::exception& e) {
+    fw::log(fw::log_level::debug, std::string("stop: ") + e.what());
+  }
+}
+
 }  // namespace
 
 struct node::state {
@@ -43,8 +53,14 @@ struct node::state {
   std::string run_id;
   std::unique_ptr<graph_description> desc;
   placement_plan plan;
+  bool force_tcp = false;
   std::unique_ptr<graph> g;
-  std::map<std::string, std::size_t> exposed_link;    // bound endpoint → link id
+  // Parts of lost nodes' actors restarted here ("relocate"), by generation; started apart.
+  std::vector<std::pair<int, std::unique_ptr<graph>>> moved;
+  int gen = 0;  // the newest generation this node took part in (in its "done" events)
+  // Bound endpoint → link id; under mutex once started (the finished hook reads it on actor
+  // threads, "relocate" changes it).
+  std::map<std::string, std::size_t> exposed_link;
   std::map<std::size_t, std::string> connected;       // link id → endpoint connected (inputs here)
   std::vector<std::string> ipc_files;                 // removed at teardown
   // start: the reply waits until the exposed outputs have their peers.
@@ -53,12 +69,32 @@ struct node::state {
   // stop on its own thread (stop() blocks until the actors finish)
   std::thread stopper;
   std::thread hard_stopper;  // a hard stop asked for while a drain runs
+  // The stop asked for, if any: a part started after it ("start_part") is stopped so too.
+  std::optional<std::pair<stop_mode, std::chrono::milliseconds>> stop_asked;
+  std::vector<std::thread> late_stoppers;
+  // "upstream_finished" commands received, applied again to parts built later.
+  std::vector<json> announced;
   // What was told to the coordinator, told again to one that attaches (its own was gone).
   std::vector<json> finished_log;
   std::optional<json> done_event;
   // actor finished events, from actor threads
   std::mutex mutex;
   std::vector<json> events;
+
+  /// Every graph part here: the first, then the moved ones.
+  std::vector<graph*> graphs() const {
+    std::vector<graph*> v;
+    if (g) v.push_back(g.get());
+    for (const auto& [k, p] : moved) v.push_back(p.get());
+    return v;
+  }
+  /// The part of generation `part` (0: the first).
+  graph& part(int k) const {
+    if (k == 0) return *g;
+    for (const auto& [n, p] : moved)
+      if (n == k) return *p;
+    throw graph_error("no part of generation " + std::to_string(k) + " here");
+  }
 
   static const char* name(phase p) {
     switch (p) {
@@ -103,13 +139,16 @@ void node::run() {
   auto join_stopper = [&] {
     if (stp->stopper.joinable()) stp->stopper.join();
     if (stp->hard_stopper.joinable()) stp->hard_stopper.join();
+    for (std::thread& t : stp->late_stoppers) t.join();
+    stp->late_stoppers.clear();
   };
   auto teardown = [&] {
     if (stp->g) {
       join_stopper();
       if (stp->ph == state::phase::starting || stp->ph == state::phase::running) {
-        stp->g->stop(stop_mode::hard, std::chrono::seconds(5));
+        for (graph* x : stp->graphs()) stop_part(x, stop_mode::hard, std::chrono::seconds(5));
       }
+      stp->moved.clear();
       stp->g.reset();
     }
     for (const std::string& f : stp->ipc_files) {
@@ -125,6 +164,45 @@ void node::run() {
     stp->coordinator = coord;
   };
   auto link_id = [](const json& key) { return static_cast<std::size_t>(std::stoull(key.get<std::string>())); };
+  // Tells the actors finished (on actor threads) to the coordinator, with their counts by link.
+  auto finished_hook = [&](graph& g) {
+    g.on_actor_finished([s = stp.get()](const std::string& actor, const graph::sent_counts& sent) {
+      std::lock_guard lock(s->mutex);
+      json counts = json::object();
+      for (const auto& [ep, n] : sent) {
+        auto it = s->exposed_link.find(ep);
+        if (it != s->exposed_link.end()) counts[std::to_string(it->second)] = n;
+      }
+      s->events.push_back({{"event", "finished"}, {"actor", actor}, {"sent", std::move(counts)}});
+    });
+  };
+  // An upstream actor elsewhere finished: every part here learns its counts, by the endpoints
+  // its links are connected at now.
+  auto announce = [&](const json& c) {
+    graph::sent_counts sent;
+    for (const auto& [key, n] : c.at("sent").items()) {
+      auto it = stp->connected.find(link_id(json(key)));
+      if (it != stp->connected.end()) sent[it->second] = n.get<std::uint64_t>();
+    }
+    for (graph* x : stp->graphs()) x->remote_finished(c.at("actor").get<std::string>(), sent);
+  };
+  // Binds the sending end of remote link `l` on part `g` (before it starts).
+  auto expose_link = [&](graph& g, const placed_link& l) {
+    const std::string ep = data_endpoint(*stp->desc, l, stp->run_id);
+    std::string bound;
+    try {
+      bound = g.expose(l.from, ep, l.subscriptions);
+    } catch (const graph_error& e) {
+      stp->desc->fail(l.pointer, e.what());
+    }
+    if (l.transport == "ipc") stp->ipc_files.push_back(ep.substr(6));
+    {
+      std::lock_guard lock(stp->mutex);
+      stp->exposed_link[bound] = l.id;
+    }
+    fw::log(fw::log_level::info, "link " + l.from + " -> " + l.to + " (node " + l.to_node + "): " + l.transport + ", bound at " + bound);
+    return bound;
+  };
 
   // One command; returns the reply (or nullopt when it comes later).
   auto handle = [&](const std::string& peer, const json& c) -> std::optional<json> {
@@ -167,34 +245,16 @@ void node::run() {
         stp->run_id = c.at("run").get<std::string>();
         stp->desc = std::make_unique<graph_description>(graph_file::parse(c.at("text").get<std::string>(), c.at("file").get<std::string>()));
         if (!stp->desc->find_node(opts_.name)) throw graph_error("this node is not in the graph's \"nodes\"");
-        stp->plan = plan_placement(*stp->desc, c.value("force_tcp", false));
+        stp->force_tcp = c.value("force_tcp", false);
+        stp->plan = plan_placement(*stp->desc, stp->force_tcp);
         stp->g = std::make_unique<graph>(ctx_, stp->desc->name, types_);
         graph_file::build_part(*stp->g, *stp->desc, stp->plan, opts_.name);
         json exposed = json::object();
         for (const placed_link& l : stp->plan.links) {
           if (!l.remote() || l.from_node != opts_.name) continue;
-          const std::string ep = data_endpoint(*stp->desc, l, stp->run_id);
-          std::string bound;
-          try {
-            bound = stp->g->expose(l.from, ep, l.subscriptions);
-          } catch (const graph_error& e) {
-            stp->desc->fail(l.pointer, e.what());
-          }
-          if (l.transport == "ipc") stp->ipc_files.push_back(ep.substr(6));
-          stp->exposed_link[bound] = l.id;
-          exposed[std::to_string(l.id)] = bound;
-          fw::log(fw::log_level::info, "link " + l.from + " -> " + l.to + " (node " + l.to_node + "): " + l.transport +
-                                            ", bound at " + bound);
+          exposed[std::to_string(l.id)] = expose_link(*stp->g, l);
         }
-        stp->g->on_actor_finished([s = stp.get()](const std::string& actor, const graph::sent_counts& sent) {
-          json counts = json::object();
-          for (const auto& [ep, n] : sent) {
-            auto it = s->exposed_link.find(ep);
-            if (it != s->exposed_link.end()) counts[std::to_string(it->second)] = n;
-          }
-          std::lock_guard lock(s->mutex);
-          s->events.push_back({{"event", "finished"}, {"actor", actor}, {"sent", std::move(counts)}});
-        });
+        finished_hook(*stp->g);
         stp->ph = state::phase::deployed;
         r["exposed"] = std::move(exposed);
         r["actors"] = stp->g->actors();
@@ -235,12 +295,109 @@ void node::run() {
     }
     if (cmd == "upstream_finished") {
       if (!stp->g) return fail("no graph");
-      graph::sent_counts sent;
-      for (const auto& [key, n] : c.at("sent").items()) {
-        auto it = stp->connected.find(link_id(json(key)));
-        if (it != stp->connected.end()) sent[it->second] = n.get<std::uint64_t>();
+      stp->announced.push_back(c);
+      announce(c);
+      return r;
+    }
+    if (cmd == "relocate") {
+      // Actors of a lost node restart: those coming here form a part of their own; outputs
+      // here feeding any of them bind a new endpoint (docs/distributing.md#failure).
+      if (!stp->g || stp->ph == state::phase::idle || stp->ph == state::phase::deployed)
+        return fail("'relocate' needs a started graph (state: " + std::string(state::name(stp->ph)) + ")");
+      const int gen = c.at("gen").get<int>();
+      const auto moves = c.at("moves").get<std::map<std::string, std::string>>();
+      const auto skip = c.value("skip", std::vector<std::size_t>{});
+      const auto timeout = std::chrono::milliseconds(c.value("timeout_ms", 10000));
+      relocate(stp->plan, *stp->desc, moves, gen, stp->force_tcp);
+      stp->gen = gen;
+      json exposed = json::object();
+      bool here = false;
+      for (const auto& [a, n] : moves) here = here || n == opts_.name;
+      if (here) {
+        auto part = std::make_unique<graph>(ctx_, stp->desc->name, types_);
+        graph_file::build_moved_part(*part, *stp->desc, stp->plan, opts_.name, gen);
+        for (const placed_link& l : stp->plan.links)
+          if (l.remote() && l.from_node == opts_.name && l.from_part == gen) exposed[std::to_string(l.id)] = expose_link(*part, l);
+        finished_hook(*part);
+        stp->moved.emplace_back(gen, std::move(part));
       }
-      stp->g->remote_finished(c.at("actor").get<std::string>(), sent);
+      for (const placed_link& l : stp->plan.links) {
+        if (l.gen != gen || !l.remote() || l.from_node != opts_.name || l.from_part == gen) continue;
+        if (std::find(skip.begin(), skip.end(), l.id) != skip.end()) continue;
+        std::string before;
+        {
+          std::lock_guard lock(stp->mutex);
+          for (const auto& [ep, id] : stp->exposed_link)
+            if (id == l.id) before = ep;
+        }
+        const std::string ep = data_endpoint(*stp->desc, l, stp->run_id);
+        const std::string bound = stp->part(l.from_part).expose_running(l.from, ep, l.subscriptions, before, timeout);
+        if (bound.empty()) {
+          exposed[std::to_string(l.id)] = nullptr;  // its sender finished meanwhile
+          continue;
+        }
+        if (l.transport == "ipc") stp->ipc_files.push_back(ep.substr(6));
+        {
+          std::lock_guard lock(stp->mutex);
+          stp->exposed_link.erase(before);
+          stp->exposed_link[bound] = l.id;
+        }
+        exposed[std::to_string(l.id)] = bound;
+        fw::log(fw::log_level::info, "link " + l.from + " -> " + l.to + " (node " + l.to_node + ", restarted): " + l.transport +
+                                          ", bound at " + bound);
+      }
+      r["exposed"] = std::move(exposed);
+      return r;
+    }
+    if (cmd == "rewire") {
+      // The other ends of relocate's links: inputs of the restarted actors here connect to
+      // their senders, inputs here fed by a restarted actor reconnect to it.
+      if (!stp->g) return fail("no graph");
+      const int gen = c.at("gen").get<int>();
+      const json& eps = c.at("endpoints");
+      const auto timeout = std::chrono::milliseconds(c.value("timeout_ms", 10000));
+      for (const placed_link& l : stp->plan.links) {
+        if (l.gen != gen || !l.remote() || l.to_node != opts_.name) continue;
+        const std::string key = std::to_string(l.id);
+        const json ep = eps.contains(key) ? eps.at(key) : json(nullptr);
+        graph& to = stp->part(l.to_part);
+        if (l.to_part == gen) {
+          if (ep.is_null()) {
+            to.expect_remote(l.from, l.to);  // its sender finished: nothing comes
+            stp->connected.erase(l.id);
+          } else {
+            to.connect_remote(l.from, ep.get<std::string>(), l.to, l.topics);
+            stp->connected[l.id] = ep.get<std::string>();
+          }
+        } else {
+          if (ep.is_null()) return fail("no endpoint for link " + l.from + " -> " + l.to);
+          const std::string before = stp->connected.contains(l.id) ? stp->connected[l.id] : std::string();
+          to.reconnect_remote(l.from, before, ep.get<std::string>(), l.to, timeout);
+          stp->connected[l.id] = ep.get<std::string>();
+        }
+        fw::log(fw::log_level::info, "link " + l.from + " (node " + l.from_node + ") -> " + l.to + ": " + l.transport +
+                                          ", connected to " + (ep.is_null() ? std::string("nothing (its sender finished)") : ep.get<std::string>()));
+      }
+      return r;
+    }
+    if (cmd == "start_part") {
+      // Starts the restarted actors here once their outputs have their peers.
+      const int gen = c.at("gen").get<int>();
+      graph& part = stp->part(gen);
+      const auto deadline = clock::now() + std::chrono::milliseconds(c.value("ready_timeout_ms", 10000));
+      std::string waiting;
+      while (!part.remote_ready(waiting)) {
+        if (clock::now() > deadline) return fail("restarted actors' links not ready in time: waiting for " + waiting);
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+      part.start();
+      for (const json& a : stp->announced) announce(a);  // upstreams that finished already
+      if (stp->stop_asked) {  // asked before this part existed: it stops too
+        const auto [m, t] = *stp->stop_asked;
+        stp->late_stoppers.emplace_back([x = &part, m, t] { stop_part(x, m, t); });
+      }
+      stp->ph = state::phase::running;
+      stp->done_event.reset();
       return r;
     }
     if (cmd == "stop") {
@@ -253,11 +410,20 @@ void node::run() {
       if (!stp->stopper.joinable()) {
         const stop_mode m = c.value("mode", "drain") == "hard" ? stop_mode::hard : stop_mode::drain;
         const auto t = std::chrono::milliseconds(c.value("timeout_ms", 10000));
-        stp->stopper = std::thread([g = stp->g.get(), m, t] { g->stop(m, t); });
+        stp->stop_asked = {m, t};
+        stp->stopper = std::thread([gs = stp->graphs(), m, t] {
+          // Every part at once: a part's drain waits for upstreams in the others.
+          std::vector<std::thread> each;
+          for (graph* x : gs) each.emplace_back([x, m, t] { stop_part(x, m, t); });
+          for (std::thread& e : each) e.join();
+        });
       } else if (c.value("mode", "drain") == "hard") {
         // A drain is under way: make it hard now (stop() is thread-safe and idempotent).
+        stp->stop_asked = {stop_mode::hard, std::chrono::seconds(5)};
         if (!stp->hard_stopper.joinable())
-          stp->hard_stopper = std::thread([g = stp->g.get()] { g->stop(stop_mode::hard, std::chrono::seconds(5)); });
+          stp->hard_stopper = std::thread([gs = stp->graphs()] {
+            for (graph* x : gs) stop_part(x, stop_mode::hard, std::chrono::seconds(5));
+          });
       }
       return r;
     }
@@ -267,11 +433,16 @@ void node::run() {
       if (stp->g) {
         r["graph"] = stp->desc->name;
         r["run"] = stp->run_id;
-        r["counters"] = stp->g->counters();
-        r["actors"] = stp->g->actors();
-        json links = json::array();
-        for (const link_info& l : stp->g->links())
-          links.push_back({{"from", l.from}, {"to", l.to}, {"topics", l.topics}, {"messages", l.messages}});
+        json counters = json::object(), actors = json::array(), links = json::array();
+        for (graph* x : stp->graphs()) {
+          json part = x->counters();
+          for (auto& [a, v] : part.items()) counters[a] = std::move(v);
+          for (const std::string& a : x->actors()) actors.push_back(a);
+          for (const link_info& l : x->links())
+            links.push_back({{"from", l.from}, {"to", l.to}, {"topics", l.topics}, {"messages", l.messages}});
+        }
+        r["counters"] = std::move(counters);
+        r["actors"] = std::move(actors);
         r["links"] = std::move(links);
       }
       return r;
@@ -345,8 +516,9 @@ void node::run() {
       send_to(stp->coordinator, std::move(e));
     }
     if (stp->ph == state::phase::running) {
-      const stop_report rep = stp->g->wait(std::chrono::milliseconds(0));
-      if (rep.finished) {
+      bool all_finished = true;
+      for (graph* x : stp->graphs()) all_finished = all_finished && x->wait(std::chrono::milliseconds(0)).finished;
+      if (all_finished) {
         join_stopper();
         // Events queued by the last finishes go out before "done".
         {
@@ -357,8 +529,12 @@ void node::run() {
           stp->finished_log.push_back(e);
           send_to(stp->coordinator, std::move(e));
         }
-        const stop_report final_rep = stp->g->wait(std::chrono::milliseconds(0));
-        stp->done_event = json{{"event", "done"}, {"ok", final_rep.error.empty()}, {"error", final_rep.error}};
+        std::string error;
+        for (graph* x : stp->graphs()) {
+          const stop_report part_rep = x->wait(std::chrono::milliseconds(0));
+          if (!part_rep.error.empty()) error += (error.empty() ? "" : "; ") + part_rep.error;
+        }
+        stp->done_event = json{{"event", "done"}, {"ok", error.empty()}, {"error", error}, {"gen", stp->gen}};
         send_to(stp->coordinator, *stp->done_event);
         stp->ph = state::phase::done;
       }

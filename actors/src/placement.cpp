@@ -5,11 +5,14 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 namespace troupe::actors {
 
 namespace {
+
+std::string transport_between(const graph_description& d, const std::string& a, const std::string& b, bool force_tcp);
 
 std::string replica_name(const actor_decl& a, int i) {
   return a.options.replicas == 1 ? a.name : a.name + "[" + std::to_string(i) + "]";
@@ -32,6 +35,11 @@ std::vector<std::pair<std::string, std::string>> cells_of(const graph_descriptio
     v.emplace_back(std::move(n), a.placement.at(static_cast<std::size_t>(i)));
   }
   return v;
+}
+
+std::string transport_between(const graph_description& d, const std::string& a, const std::string& b, bool force_tcp) {
+  if (a == b) return "inproc";
+  return !force_tcp && same_host(*d.find_node(a), *d.find_node(b)) ? "ipc" : "tcp";
 }
 
 bool loopback(std::string_view h) { return h == "localhost" || h.starts_with("127.") || h == "::1" || h == "[::1]"; }
@@ -72,11 +80,7 @@ placement_plan plan_placement(const graph_description& d, bool force_tcp) {
         x.from_node = snode;
         x.to_node = rnode;
         x.pointer = l.pointer;
-        if (snode == rnode) {
-          x.transport = "inproc";
-        } else {
-          x.transport = !force_tcp && same_host(*d.find_node(snode), *d.find_node(rnode)) ? "ipc" : "tcp";
-        }
+        x.transport = transport_between(d, snode, rnode, force_tcp);
         auto& set = topics_of[x.to];
         if (l.topics.empty()) set.insert("");
         set.insert(l.topics.begin(), l.topics.end());
@@ -88,8 +92,31 @@ placement_plan plan_placement(const graph_description& d, bool force_tcp) {
   return p;
 }
 
+void relocate(placement_plan& p, const graph_description& d, const std::map<std::string, std::string>& moves, int gen,
+              bool force_tcp) {
+  for (const auto& [actor, node] : moves) {
+    if (!p.node_of.contains(actor)) throw graph_error("cannot move actor '" + actor + "': the graph has no such actor");
+    if (!d.find_node(node)) throw graph_error("cannot move actor '" + actor + "' to node '" + node + "': the graph has no such node");
+    p.node_of[actor] = node;
+    p.part_of[actor] = gen;
+  }
+  auto actor_of = [](const std::string& addr) { return addr.substr(0, addr.rfind('.')); };
+  for (placed_link& l : p.links) {
+    const std::string from = actor_of(l.from), to = actor_of(l.to);
+    if (!moves.contains(from) && !moves.contains(to)) continue;
+    l.from_node = p.node_of.at(from);
+    l.to_node = p.node_of.at(to);
+    l.from_part = p.part(from);
+    l.to_part = p.part(to);
+    l.transport = transport_between(d, l.from_node, l.to_node, force_tcp);
+    l.gen = gen;
+  }
+}
+
 std::string data_endpoint(const graph_description& d, const placed_link& l, std::string_view run_id) {
-  if (l.transport == "ipc") return "ipc:///tmp/troupe-" + std::string(run_id) + "-" + std::to_string(l.id) + ".ipc";
+  const std::string name = "troupe-" + std::string(run_id) + "-" + std::to_string(l.id) + (l.gen > 0 ? "-g" + std::to_string(l.gen) : "");
+  if (l.transport == "inproc") return "inproc://" + name;
+  if (l.transport == "ipc") return "ipc:///tmp/" + name + ".ipc";
   std::string h = host_of(*d.find_node(l.from_node));
   if (h == "localhost") h = "127.0.0.1";
   return "tcp://" + h + ":*";
@@ -170,11 +197,15 @@ std::string with_placement(std::string_view text, const graph_description& d, co
   return doc.dump(2) + "\n";
 }
 
-void build_part(graph& g, const graph_description& d, const placement_plan& p, std::string_view node) {
+namespace {
+
+/// The actors of `d` whose replicas `in_part` accepts, and the links between them, in `g`.
+void build_cells(graph& g, const graph_description& d, const placement_plan& p, std::string_view node,
+                 const std::function<bool(const std::string&)>& in_part) {
   for (const actor_decl& a : d.actors) {
     spawn_options o = a.options;
     for (int i = 0; i < a.options.replicas; ++i)
-      if (a.placement.at(static_cast<std::size_t>(i)) == node) o.only.push_back(i);
+      if (in_part(replica_name(a, i))) o.only.push_back(i);
     if (o.only.empty()) continue;
     if (!g.types().contains(a.type)) {
       std::string known;
@@ -190,13 +221,23 @@ void build_part(graph& g, const graph_description& d, const placement_plan& p, s
     }
   }
   for (const placed_link& l : p.links) {
-    if (l.from_node != node || l.to_node != node) continue;
+    if (l.remote() || l.from_node != node || !in_part(l.from.substr(0, l.from.rfind('.')))) continue;
     try {
       g.subscribe(l.from, l.to, l.topics);
     } catch (const graph_error& e) {
       d.fail(l.pointer, e.what());
     }
   }
+}
+
+}  // namespace
+
+void build_part(graph& g, const graph_description& d, const placement_plan& p, std::string_view node) {
+  build_cells(g, d, p, node, [&](const std::string& a) { return p.node_of.at(a) == node && p.part(a) == 0; });
+}
+
+void build_moved_part(graph& g, const graph_description& d, const placement_plan& p, std::string_view node, int part) {
+  build_cells(g, d, p, node, [&](const std::string& a) { return p.node_of.at(a) == node && p.part(a) == part; });
 }
 
 }  // namespace graph_file

@@ -13,6 +13,11 @@
 #       an endless graph (on_node_lost: stop): node b killed with SIGKILL mid-run is reported
 #       lost with its actors, the run stops the others and exits 1, node a is left idle; a
 #       fresh node b at the same endpoint is then used by the next run, which drains exactly
+#   distributed.sh restart <tool> <graph> <dir> <nodes a,b,c> [run args...]
+#       an endless graph tick (a) -> square (b) -> sum (c) with on_node_lost: restart: node b
+#       killed with SIGKILL mid-run is reported lost, square restarts on node a (as loaded as
+#       c, and first), ticks flow through it again, and the timed run drains exactly: exit 0,
+#       the sum took every tick but those queued in b when it died (at most the link HWMs)
 #   distributed.sh hang   <tool> <graph> <dir> <nodes a,b>
 #       an endless graph: node b frozen with SIGSTOP mid-run (its connections stay open) is
 #       reported lost once it misses its heartbeats, the run exits 1, node a is left idle
@@ -53,6 +58,14 @@ drained() {
   sent=$(awk '$1 == "tick" {print $3}' "$1")
   got=$(awk '$1 == "sum" {print $2}' "$1")
   [ -n "$sent" ] && [ "$sent" -gt 0 ] && [ "$sent" = "$got" ] || problem "$1: tick sent '$sent', sum took '$got'"
+}
+# kill_b_then_run_ends RC: node b killed with SIGKILL; the run ($run) then ends with exit code RC.
+kill_b_then_run_ends() {
+  kill -9 "${pids[1]}"
+  wait "${pids[1]}"
+  wait "$run"
+  rc=$?
+  [ "$rc" -eq "$1" ] || problem "troupe run: exit code $rc, expected $1"
 }
 # all_idle: `troupe status` shows every node idle.
 all_idle() {
@@ -105,13 +118,8 @@ elif [ "$mode" = error ]; then
 elif [ "$mode" = kill ]; then
   "$tool" run "$g" --progress >"$out" 2>"$err" &
   run=$!
-  for _ in $(seq 1 3000); do grep -q '/s' "$err" 2>/dev/null && break; sleep 0.01; done
-  grep -q '/s' "$err" || problem "the progress line never showed"
-  kill -9 "${pids[1]}"
-  wait "${pids[1]}"
-  wait "$run"
-  rc=$?
-  [ "$rc" -eq 1 ] || problem "troupe run: exit code $rc, expected 1"
+  wait_progress "$err"
+  kill_b_then_run_ends 1
   grep -q "node 'b' at ipc://${prefix}b lost: its control connection closed (the process ended, or missed its heartbeats); actors lost: sum (on_node_lost: stop)" "$err" ||
     problem "node b not reported lost with its actors"
   grep -q "graph 'ticker' failed in" "$err" || problem "no summary"
@@ -126,6 +134,28 @@ elif [ "$mode" = kill ]; then
   [ "$rc" -eq 0 ] || problem "the run with node b back: exit code $rc, expected 0"
   drained "$err.2"
   all_idle "after the run with node b back"
+  stop_nodes
+elif [ "$mode" = restart ]; then
+  # --duration: the run drains by itself some seconds after the restart.
+  "$tool" run "$g" --progress --duration 5 "$@" >"$out" 2>"$err" &
+  run=$!
+  wait_progress "$err"
+  kill_b_then_run_ends 0
+  grep -q "node 'b' at ipc://${prefix}b lost: its control connection closed (the process ended, or missed its heartbeats); actors lost: square (on_node_lost: restart)" "$err" ||
+    problem "node b not reported lost with its actors"
+  grep -q "restarting square of lost node 'b' on node 'a' (on_node_lost: restart)" "$err" || problem "square not restarted on node a"
+  grep -q "link tick.out (a) -> square.in (a): inproc at inproc://" "$err" || problem "tick -> square is not inproc between the parts of node a"
+  grep -q "graph 'relay' finished in" "$err" || problem "no summary"
+  sent=$(awk '$1 == "tick" {print $3}' "$err")
+  relayed=$(awk '$1 == "square" && /\(node a\)/ {print $2}' "$err")
+  got=$(awk '$1 == "sum" {print $2}' "$err")
+  [ -n "$relayed" ] && [ "$relayed" -gt 0 ] || problem "the restarted square (node a) took '$relayed' ticks"
+  [ -n "$sent" ] && [ -n "$got" ] && [ "$got" -le "$sent" ] && [ "$got" -ge $((sent - 2000)) ] ||
+    problem "tick sent '$sent', sum took '$got': more than the link HWMs lost"
+  "$tool" status "$g" >"$dir/$tag-status.out" 2>&1
+  grep -q "^node a (.*): idle" "$dir/$tag-status.out" || problem "node a is not idle after the run"
+  grep -q "^node c (.*): idle" "$dir/$tag-status.out" || problem "node c is not idle after the run"
+  pids=("${pids[0]}" "${pids[2]}")
   stop_nodes
 elif [ "$mode" = hang ]; then
   # --timeout bounds the run if the heartbeats were not watched (then no "lost" below).

@@ -193,7 +193,9 @@ TEST_SUITE("distributed") {
     CHECK(e.line == 1);
     CHECK(e.pointer == "/on_node_lost");
     CHECK(contains(e.what, "p.json:1:"));
-    CHECK(contains(e.what, "'on_node_lost' must be \"stop\", not \"retry\""));
+    CHECK(contains(e.what, "'on_node_lost' must be \"stop\" or \"restart\", not \"retry\""));
+    CHECK(ta::graph_file::parse(placed(R"(, "node": "a")", R"(, "node": "b")", nodes + R"( "on_node_lost": "restart",)"), "p.json").on_node_lost ==
+          ta::graph_description::node_loss_policy::restart);
     e = parse_error_of(placed(R"(, "node": "a")", R"(, "node": "b")", nodes + R"( "on_node_lost": 1,)"));
     CHECK(contains(e.what, "'on_node_lost' must be a string, not"));
     e = parse_error_of(placed("", "", R"("on_node_lost": "stop",)"));
@@ -225,6 +227,42 @@ TEST_SUITE("distributed") {
     CHECK(p.links[0].transport == "tcp");
     CHECK(ta::data_endpoint(far, p.links[0], "r1") == "tcp://10.0.0.2:*");
     CHECK(p.links[1].transport == "inproc");
+  }
+
+  TEST_CASE("relocate moves a lost node's actors into a part of their own with new link generations") {
+    // src on a, sink[0] on a, sink[1] on b (another host): b is lost and sink[1] restarts on a.
+    const std::string text = placed(R"(, "node": "a")", R"(, "nodes": ["a", "b"])");
+    const ta::graph_description d = ta::graph_file::parse(text, "p.json");
+    ta::placement_plan p = ta::plan_placement(d, false);
+    REQUIRE(p.links[1].transport == "tcp");
+    ta::relocate(p, d, {{"sink[1]", "a"}}, 1, false);
+    CHECK(p.node_of.at("sink[1]") == "a");
+    CHECK(p.part("sink[1]") == 1);
+    CHECK(p.part("sink[0]") == 0);
+    // The moved link: same node, another part, so still remote, over inproc, a new name.
+    CHECK(p.links[1].to_node == "a");
+    CHECK(p.links[1].to_part == 1);
+    CHECK(p.links[1].from_part == 0);
+    CHECK(p.links[1].transport == "inproc");
+    CHECK(p.links[1].remote());
+    CHECK(p.links[1].gen == 1);
+    CHECK(ta::data_endpoint(d, p.links[1], "r1") == "inproc://troupe-r1-1-g1");
+    // The other link did not move.
+    CHECK(p.links[0].gen == 0);
+    CHECK(!p.links[0].remote());
+    // Moved again (its node lost in turn): generation 2, to b over tcp (b's host).
+    ta::relocate(p, d, {{"sink[1]", "b"}}, 2, false);
+    CHECK(p.links[1].transport == "tcp");
+    CHECK(p.links[1].gen == 2);
+    CHECK(p.links[1].to_part == 2);
+    // Both ends moved together: one part, inproc inside it, not remote.
+    ta::relocate(p, d, {{"src", "b"}, {"sink[0]", "b"}}, 3, false);
+    CHECK(!p.links[0].remote());
+    CHECK(p.links[0].transport == "inproc");
+    CHECK(p.links[1].remote());  // sink[1] is in part 2 of b, src in part 3
+    CHECK(p.links[1].transport == "inproc");
+    CHECK_THROWS_WITH_AS(ta::relocate(p, d, {{"nobody", "a"}}, 4, false), doctest::Contains("no such actor"), ta::graph_error);
+    CHECK_THROWS_WITH_AS(ta::relocate(p, d, {{"src", "z"}}, 4, false), doctest::Contains("node 'z'"), ta::graph_error);
   }
 
   TEST_CASE("placement from the command line overrides the file and adds nodes") {

@@ -28,7 +28,8 @@ std::vector<stage_rate> stage_rates(const nlohmann::json& before, const nlohmann
     const nlohmann::json* then = before.contains(a) ? &before.at(a) : nullptr;
     auto delta = [&](const char* k) {
       const double n = now.at(k).get<double>();
-      return then ? n - then->at(k).get<double>() : n;
+      const double was = then ? then->at(k).get<double>() : 0;
+      return n >= was ? n - was : n;  // fewer than before: restarted on another node, counting afresh
     };
     s.back().in += delta("in");
     s.back().out += delta("out");

@@ -161,6 +161,25 @@ public:
   /// `endpoint` and they have all been read. Before start().
   void connect_remote(std::string_view from, std::string_view endpoint, std::string_view to,
                       const std::vector<std::string>& topics);
+  /// Before start(): input `to` here has a link from `from` (an actor of another process)
+  /// that brings nothing, its sender having finished already (a restarted receiver's link
+  /// from a sender that ended first). The input's stream from that actor ends when
+  /// remote_finished() tells about it.
+  void expect_remote(std::string_view from, std::string_view to);
+  /// Running graph, any thread: output `from` also binds `endpoint`, for a link to an input
+  /// restarted in another process, and unbinds `drop` (the link's endpoint before, whose peer
+  /// is gone) unless empty. Done in the actor's own context, at its next run (a fiber actor:
+  /// when it next waits). Returns the endpoint bound, or "" if the actor finished first (it
+  /// sends nothing more). Throws graph_error naming the output if the bind fails or the
+  /// actor does not take the change within `timeout`.
+  std::string expose_running(std::string_view from, std::string_view endpoint, int subscriptions, std::string_view drop,
+                             std::chrono::milliseconds timeout);
+  /// Running graph, any thread: input `to`'s link from `from`, connected at `before`, comes
+  /// from `endpoint` from now on (its sender was restarted in another process); its count of
+  /// messages goes on from where it was. In the actor's context, as expose_running(). False
+  /// if the actor finished first.
+  bool reconnect_remote(std::string_view from, std::string_view before, std::string_view endpoint, std::string_view to,
+                        std::chrono::milliseconds timeout);
   /// Actor `actor` of another process finished, having sent `sent[endpoint]` messages over
   /// each link endpoint it exposed (a missing endpoint: 0). Any thread; unknown actors are
   /// ignored (no link from them ends here).

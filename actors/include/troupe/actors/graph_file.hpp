@@ -69,9 +69,10 @@ struct graph_description {
   std::vector<link_decl> links;
   /// Where the actors run (docs/graph-format.md#nodes); empty: all in one process.
   std::vector<node_decl> nodes;
-  /// What a distributed run does when it loses a node ("on_node_lost"). Only "stop" exists:
-  /// the run stops with an error naming the node and its actors (docs/distributing.md#failure).
-  enum class node_loss_policy { stop };
+  /// What a distributed run does when it loses a node ("on_node_lost", docs/distributing.md#failure):
+  /// stop with an error naming the node and its actors, or restart its unfinished actors on
+  /// the least loaded node left (what was queued in the lost node is lost with it).
+  enum class node_loss_policy { stop, restart };
   node_loss_policy on_node_lost = node_loss_policy::stop;
   /// The file name errors are reported against.
   std::string file;

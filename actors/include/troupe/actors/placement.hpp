@@ -22,11 +22,19 @@ struct placed_link {
   std::string from_node, to_node;
   /// "inproc" (both ends on one node), "ipc" (two nodes of one host) or "tcp".
   std::string transport;
+  /// The parts of their nodes the two ends are in: 0 for the part deployed first; a lost
+  /// node's actors restarted on another node form a part of their own there (relocate()).
+  int from_part = 0, to_part = 0;
+  /// Bumped each time relocate() moves an end: endpoints of a new generation have new names,
+  /// so counts of messages sent over them start at 0.
+  int gen = 0;
   /// Distinct topics the receiving input subscribes to over all its links ("everything"
   /// counts as one): what a PUB output of this link receives from it.
   int subscriptions = 0;
   std::string pointer;  ///< the link's entry in the file ("/links/3")
-  bool remote() const noexcept { return from_node != to_node; }
+  /// Its ends are in different graph parts (processes, or parts of one node): it travels
+  /// through an endpoint the sender exposes.
+  bool remote() const noexcept { return from_node != to_node || from_part != to_part; }
 };
 
 /// Placement given apart from the graph file (`troupe run --node NAME=ENDPOINT --place
@@ -54,11 +62,25 @@ struct placement_plan {
   std::map<std::string, std::string, std::less<>> node_of;
   /// Actors (replica names) in spawn order.
   std::vector<std::string> actors;
+  /// Actor → part of its node (absent: 0), for actors relocate() moved.
+  std::map<std::string, int, std::less<>> part_of;
+  int part(std::string_view actor) const {
+    auto it = part_of.find(actor);
+    return it == part_of.end() ? 0 : it->second;
+  }
 };
 
 /// The plan of `d`, which must be distributed(). `force_tcp`: tcp between nodes even of one
 /// host (tests, or hosts whose ipc directories differ).
 placement_plan plan_placement(const graph_description& d, bool force_tcp);
+
+/// Moves actors (replica names) to other nodes, as restarting a lost node's actors does: each
+/// goes to `moves[actor]`, in part `gen` there (its own graph part, started apart), and each
+/// link with a moved end gets generation `gen` and its transport anew (inproc between two parts
+/// of one node). Computed the same way by the coordinator and the nodes. Throws graph_error
+/// for an unknown actor or node.
+void relocate(placement_plan& p, const graph_description& d, const std::map<std::string, std::string>& moves, int gen,
+              bool force_tcp);
 
 /// The host a node's data links bind on: its "host", else its control endpoint's host; an ipc
 /// control endpoint, localhost and 127.x are "localhost".
@@ -68,7 +90,8 @@ std::string host_of(const node_decl& n);
 inline bool same_host(const node_decl& a, const node_decl& b) { return host_of(a) == host_of(b); }
 
 /// The endpoint the sending node binds for remote link `l` of run `run_id`: an ipc path in
-/// the temporary directory, or a tcp wildcard port on the sending node's host.
+/// the temporary directory, a tcp wildcard port on the sending node's host, or (two parts of
+/// one node) an inproc name. Names carry the link's generation.
 std::string data_endpoint(const graph_description& d, const placed_link& l, std::string_view run_id);
 
 namespace graph_file {
@@ -85,6 +108,10 @@ std::string with_placement(std::string_view text, const graph_description& d, co
 /// placed there) and the links between them. Links to or from other nodes are for
 /// graph::expose() and graph::connect_remote(). Errors are graph_file_errors at the field.
 void build_part(graph& g, const graph_description& d, const placement_plan& p, std::string_view node);
+
+/// Builds the actors of part `part` of node `node` (relocate()'s moved actors) in `g`, with
+/// the links between them.
+void build_moved_part(graph& g, const graph_description& d, const placement_plan& p, std::string_view node, int part);
 
 }  // namespace graph_file
 
