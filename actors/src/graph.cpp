@@ -365,13 +365,17 @@ std::string graph::expose_running(std::string_view from, std::string_view endpoi
   auto [c, pname] = one_cell(g, from);
   output* o = c->find_output(pname);
   if (!o) throw graph_error("cannot expose '" + std::string(from) + "': it is an input port; links start at outputs");
-  std::string bound;
+  // The task owns what it uses (it may run after a timeout has returned from here); the cell
+  // and its ports live as long as the task, which only the cell runs.
+  auto bound = std::make_shared<std::string>();
   try {
-    run_in_actor(*c, [&, c = c] { bound = c->expose_more(*o, endpoint, subscriptions, drop); }, timeout);
+    run_in_actor(*c, [c = c, o, bound, ep = std::string(endpoint), subscriptions, old = std::string(drop)] {
+      *bound = c->expose_more(*o, ep, subscriptions, old);
+    }, timeout);
   } catch (const messaging::error& e) {
     throw graph_error("cannot expose '" + std::string(from) + "' at '" + std::string(endpoint) + "': " + e.what());
   }
-  return bound;
+  return *bound;
 }
 
 bool graph::reconnect_remote(std::string_view from, std::string_view before, std::string_view endpoint, std::string_view to,
@@ -380,9 +384,9 @@ bool graph::reconnect_remote(std::string_view from, std::string_view before, std
   auto [r, pname] = one_cell(g, to);
   input* i = r->find_input(pname);
   if (!i) throw graph_error("cannot link '" + std::string(from) + "' -> '" + std::string(to) + "': '" + std::string(to) + "' is an output port");
-  const std::string up(parse(from).actor);
   try {
-    return run_in_actor(*r, [&, r = r] { r->reconnect(up, *i, before, endpoint); }, timeout);
+    return run_in_actor(*r, [r = r, i, up = std::string(parse(from).actor), old = std::string(before),
+                             ep = std::string(endpoint)] { r->reconnect(up, *i, old, ep); }, timeout);
   } catch (const messaging::error& e) {
     throw graph_error("cannot link '" + std::string(from) + "' -> '" + std::string(to) + "' over '" + std::string(endpoint) + "': " + e.what());
   }
