@@ -155,35 +155,82 @@ std::string with_placement(std::string_view text, const graph_description& d, co
     if (!replaced) nodes.push_back(entry), node_names.push_back(n.name);
   }
   if (doc.contains("nodes") && nodes.empty()) doc.erase("nodes");
-  // Actors: each --place replaces the actor's "node"/"nodes".
+  // Actors: each --place replaces the actor's "node"/"nodes"; then each --place POOL[i]=NODE
+  // replaces one replica's node.
   std::vector<std::string> actor_names;
   for (const actor_decl& a : d.actors) actor_names.push_back(a.name);
-  std::set<std::string, std::less<>> placed;
-  for (const auto& e : o.actors) {
-    std::size_t at = actor_names.size();
-    for (std::size_t i = 0; i < actor_names.size(); ++i)
-      if (actor_names[i] == e.actor) at = i;
-    if (at == actor_names.size())
-      throw graph_error(place_arg(e) + ": the graph has no actor '" + e.actor + "' (actors: " + joined(actor_names) + ")" +
-                        (e.actor.find('[') != std::string::npos ? "; a pool is placed whole, one node per replica" : ""));
-    if (!placed.insert(e.actor).second) throw graph_error(place_arg(e) + ": actor '" + e.actor + "' is placed twice");
+  auto check_nodes = [&](const placement_overrides::actor_entry& e) {
     for (const std::string& n : e.nodes) {
       if (std::find(node_names.begin(), node_names.end(), n) != node_names.end()) continue;
       throw graph_error(place_arg(e) + ": unknown node '" + n + "' (" +
                         (node_names.empty() ? std::string("the graph lists no nodes; give them with --node NAME=ENDPOINT")
                                             : "nodes: " + joined(node_names)) + ")");
     }
-    const int replicas = d.actors[at].options.replicas;
-    if (e.nodes.size() != 1 && e.nodes.size() != static_cast<std::size_t>(replicas))
-      throw graph_error(place_arg(e) + ": '" + e.actor + "' has " + std::to_string(replicas) + " replica" +
-                        (replicas == 1 ? "" : "s") + "; give one node for " + (replicas == 1 ? "it" : "all") +
-                        (replicas == 1 ? "" : " or one per replica (" + std::to_string(replicas) + ")") + ", not " +
+  };
+  auto index_of = [&](std::string_view name) {
+    for (std::size_t i = 0; i < actor_names.size(); ++i)
+      if (actor_names[i] == name) return i;
+    return actor_names.size();
+  };
+  std::set<std::string, std::less<>> placed;
+  std::vector<const placement_overrides::actor_entry*> replicas;  // POOL[i] entries, applied last
+  std::map<std::size_t, std::vector<std::string>> pool_nodes;      // their pools' nodes, by actor
+  for (const auto& e : o.actors) {
+    if (const auto br = e.actor.find('['); br != std::string::npos) {
+      replicas.push_back(&e);
+      continue;
+    }
+    const std::size_t at = index_of(e.actor);
+    if (at == actor_names.size())
+      throw graph_error(place_arg(e) + ": the graph has no actor '" + e.actor + "' (actors: " + joined(actor_names) + ")");
+    if (!placed.insert(e.actor).second) throw graph_error(place_arg(e) + ": actor '" + e.actor + "' is placed twice");
+    check_nodes(e);
+    const int replicas_n = d.actors[at].options.replicas;
+    if (e.nodes.size() != 1 && e.nodes.size() != static_cast<std::size_t>(replicas_n))
+      throw graph_error(place_arg(e) + ": '" + e.actor + "' has " + std::to_string(replicas_n) + " replica" +
+                        (replicas_n == 1 ? "" : "s") + "; give one node for " + (replicas_n == 1 ? "it" : "all") +
+                        (replicas_n == 1 ? "" : " or one per replica (" + std::to_string(replicas_n) + ")") + ", not " +
                         std::to_string(e.nodes.size()));
     ojson& a = doc["actors"][at];
     a.erase("node");
     a.erase("nodes");
     if (e.nodes.size() == 1) a["node"] = e.nodes.front();
     else a["nodes"] = e.nodes;
+  }
+  for (const placement_overrides::actor_entry* e : replicas) {
+    // "POOL[i]": one replica of a pool, on one node; the pool's other replicas keep theirs.
+    const auto br = e->actor.find('[');
+    const std::string base = e->actor.substr(0, br);
+    const std::size_t at = index_of(base);
+    if (at == actor_names.size())
+      throw graph_error(place_arg(*e) + ": the graph has no actor '" + base + "' (actors: " + joined(actor_names) + ")");
+    const int replicas_n = d.actors[at].options.replicas;
+    const std::string index = e->actor.substr(br + 1, e->actor.size() - br - 2);
+    const bool digits = !index.empty() && index.size() < 9 && e->actor.back() == ']' &&
+                        std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const int i = digits ? std::stoi(index) : -1;
+    if (i < 0 || i >= replicas_n)
+      throw graph_error(place_arg(*e) + ": '" + e->actor + "' is not a replica of '" + base + "', which has " +
+                        std::to_string(replicas_n) + " (" + base + "[0]" + (replicas_n > 1 ? " .. " + base + "[" + std::to_string(replicas_n - 1) + "]" : "") + ")");
+    if (!placed.insert(e->actor).second) throw graph_error(place_arg(*e) + ": replica '" + e->actor + "' is placed twice");
+    if (e->nodes.size() != 1) throw graph_error(place_arg(*e) + ": a replica runs on one node, not " + std::to_string(e->nodes.size()));
+    check_nodes(*e);
+    auto [it, fresh] = pool_nodes.try_emplace(at, static_cast<std::size_t>(replicas_n));
+    const ojson& a = doc["actors"][at];
+    if (fresh && a.contains("nodes")) it->second = a["nodes"].get<std::vector<std::string>>();
+    else if (fresh && a.contains("node")) it->second.assign(it->second.size(), a["node"].get<std::string>());
+    it->second[static_cast<std::size_t>(i)] = e->nodes.front();
+  }
+  for (auto& [at, per_replica] : pool_nodes) {
+    std::string unplaced;
+    for (std::size_t k = 0; k < per_replica.size(); ++k)
+      if (per_replica[k].empty()) unplaced += (unplaced.empty() ? "" : ", ") + actor_names[at] + "[" + std::to_string(k) + "]";
+    if (!unplaced.empty())
+      throw graph_error("--place " + actor_names[at] + "[i]: replicas of '" + actor_names[at] + "' without a node: " + unplaced +
+                        " (give --place " + actor_names[at] + "=NODE for the pool, or each replica)");
+    ojson& a = doc["actors"][at];
+    a.erase("node");
+    a["nodes"] = per_replica;
   }
   // With nodes, every actor runs somewhere: say which --place is missing.
   if (doc.contains("nodes")) {

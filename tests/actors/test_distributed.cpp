@@ -298,6 +298,25 @@ TEST_SUITE("distributed") {
     CHECK(m.nodes.size() == 2);
   }
 
+  TEST_CASE("one replica of a pool is placed on its own from the command line") {
+    const std::string bare = placed("", "", "");
+    const ta::graph_description d = ta::graph_file::parse(bare, "p.json");
+    ta::placement_overrides o;
+    o.nodes = {{"a", "ipc:///tmp/x-a"}, {"b", "ipc:///tmp/x-b"}};
+    // The pool whole on a, then one replica on b.
+    o.actors = {{"sink[1]", {"b"}}, {"src", {"a"}}, {"sink", {"a"}}};
+    ta::graph_description m = ta::graph_file::parse(ta::graph_file::with_placement(bare, d, o), "m.json");
+    ta::placement_plan p = ta::plan_placement(m, false);
+    CHECK(p.node_of.at("sink[0]") == "a");
+    CHECK(p.node_of.at("sink[1]") == "b");
+    // Each replica on its own, the pool having no node.
+    o.actors = {{"src", {"a"}}, {"sink[0]", {"b"}}, {"sink[1]", {"a"}}};
+    m = ta::graph_file::parse(ta::graph_file::with_placement(bare, d, o), "m.json");
+    p = ta::plan_placement(m, false);
+    CHECK(p.node_of.at("sink[0]") == "b");
+    CHECK(p.node_of.at("sink[1]") == "a");
+  }
+
   TEST_CASE("placement errors from the command line name the entry and the bad value") {
     const std::string bare = placed("", "", "");
     const ta::graph_description d = ta::graph_file::parse(bare, "p.json");
@@ -311,7 +330,15 @@ TEST_SUITE("distributed") {
     };
     const std::vector<ta::placement_overrides::node_entry> ab = {{"a", "ipc:///tmp/x-a"}, {"b", "ipc:///tmp/x-b"}};
     CHECK(error_of({ab, {{"nope", {"a"}}}}) == "--place nope=a: the graph has no actor 'nope' (actors: src, sink)");
-    CHECK(contains(error_of({ab, {{"sink[1]", {"a"}}}}), "no actor 'sink[1]' (actors: src, sink); a pool is placed whole"));
+    CHECK(error_of({ab, {{"src", {"a"}}, {"sink[1]", {"a"}}}}) ==
+          "--place sink[i]: replicas of 'sink' without a node: sink[0] (give --place sink=NODE for the pool, or each replica)");
+    CHECK(error_of({ab, {{"src", {"a"}}, {"sink[2]", {"a"}}}}) ==
+          "--place sink[2]=a: 'sink[2]' is not a replica of 'sink', which has 2 (sink[0] .. sink[1])");
+    CHECK(contains(error_of({ab, {{"src", {"a"}}, {"sink[x]", {"a"}}}}), "'sink[x]' is not a replica of 'sink'"));
+    CHECK(contains(error_of({ab, {{"src", {"a"}}, {"nope[0]", {"a"}}}}), "--place nope[0]=a: the graph has no actor 'nope'"));
+    CHECK(contains(error_of({ab, {{"src", {"a"}}, {"sink[0]", {"a", "b"}}}}), "a replica runs on one node, not 2"));
+    CHECK(contains(error_of({ab, {{"src", {"a"}}, {"sink", {"a"}}, {"sink[0]", {"b"}}, {"sink[0]", {"a"}}}}),
+                   "replica 'sink[0]' is placed twice"));
     CHECK(error_of({ab, {{"src", {"z"}}}}) == "--place src=z: unknown node 'z' (nodes: a, b)");
     CHECK(contains(error_of({{}, {{"src", {"a"}}}}), "--place src=a: unknown node 'a' (the graph lists no nodes; give them with --node"));
     CHECK(error_of({ab, {{"src", {"a"}}, {"sink", {"a", "b", "a"}}}}) ==

@@ -45,6 +45,7 @@ placement on the command line (run, graph, status; overrides the graph file's):
                           replaces the file's node of that name (repeatable)
   --place ACTOR=NODE      run ACTOR (a pool: every replica) on NODE (repeatable)
   --place POOL=N1,N2,...  one node per replica of a pool
+  --place POOL[I]=NODE    replica I of a pool on NODE (after the pool's own --place, if any)
   With them a graph file without "nodes" runs distributed, e.g.
     troupe run graph.json --node a=ipc:///tmp/na --node b=ipc:///tmp/nb \
         --place read=a --place tokenize=a,b,a,b --place count=b --place merge=a
