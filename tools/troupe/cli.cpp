@@ -171,7 +171,7 @@ int status_command(const options& o) {
 /// Drains (or, --hard, stops) and tears down the run of a distributed graph its nodes are
 /// running, whoever deployed it.
 int stop_command(const options& o) {
-  const ta::graph_description d = ta::graph_file::load(o.graph_file);
+  const ta::graph_description d = load_graph(o).d;  // --node/--place as for the run
   if (!d.distributed()) throw ta::graph_error("graph '" + d.name + "' lists no \"nodes\": 'stop' stops the run of its nodes");
   framework::runtime rt;
   messaging::context ctx(rt);

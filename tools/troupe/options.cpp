@@ -40,7 +40,7 @@ options of run (and of graph --run):
   --attach                distributed graphs: follow the run the nodes are running (its
                           `troupe run` died) instead of deploying a new one
 
-placement on the command line (run, graph, status; overrides the graph file's):
+placement on the command line (run, graph, status, stop; overrides the graph file's):
   --node NAME=ENDPOINT    a node and its control endpoint (ipc://PATH or tcp://HOST:PORT);
                           replaces the file's node of that name (repeatable)
   --place ACTOR=NODE      run ACTOR (a pool: every replica) on NODE (repeatable)
