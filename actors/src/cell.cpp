@@ -20,6 +20,10 @@ thread_local cell* cell::constructing = nullptr;
 
 namespace {
 
+/// Beyond a multicast link's RECOVERY_IVL of silence nothing can be repaired; the margin
+/// covers NAK back-off and a loaded machine (docs/distributing.md#multicast-links).
+constexpr std::chrono::milliseconds multicast_silence_margin{1000};
+
 std::string describe_exception(std::exception_ptr e) {
   try {
     std::rethrow_exception(e);
@@ -120,7 +124,9 @@ void cell::subscribe(input& in, const std::vector<std::string>& topics) {
 
 // ---- links to and from other processes ----
 
-std::string cell::expose(output& out, std::string_view endpoint, int subscriptions) {
+std::string cell::expose(output& out, std::string_view endpoint, int subscriptions, int rate, int recovery_ivl) {
+  if (rate > 0) out.sock_.set(messaging::option::rate, rate);
+  if (recovery_ivl > 0) out.sock_.set(messaging::option::recovery_ivl, recovery_ivl);
   out.sock_.bind(endpoint);
   std::string bound = out.sock_.get_bytes(messaging::option::last_endpoint);
   if (bound.empty()) bound = std::string(endpoint);
@@ -136,7 +142,10 @@ void cell::add_remote_upstream(std::string upstream, input& in, std::string endp
     ++upstream_total_;
     upstream_pending_.fetch_add(1, std::memory_order_relaxed);
   }
-  it->links.emplace_back(&in, std::move(endpoint));
+  remote_link l{&in, std::move(endpoint)};
+  if (l.endpoint.starts_with("epgm://") || l.endpoint.starts_with("pgm://"))
+    l.silence = std::chrono::milliseconds(in.sock_.get_int(messaging::option::recovery_ivl)) + multicast_silence_margin;
+  it->links.push_back(std::move(l));
 }
 
 bool cell::remote_finished(std::string_view upstream, const graph::sent_counts& sent) {
@@ -145,14 +154,46 @@ bool cell::remote_finished(std::string_view upstream, const graph::sent_counts& 
     auto it = std::find_if(remote_ups_.begin(), remote_ups_.end(), [&](const remote_upstream& r) { return r.actor == upstream; });
     if (it == remote_ups_.end() || it->announced) return it != remote_ups_.end();
     it->expected.clear();
-    for (const auto& [in, endpoint] : it->links) {
-      auto n = sent.find(endpoint);
+    bool multicast = false;
+    for (const remote_link& l : it->links) {
+      multicast = multicast || l.silence.count() > 0;
+      auto n = sent.find(l.endpoint);
       it->expected.push_back(n == sent.end() ? 0 : n->second);
     }
     it->announced = true;
     remote_check_.store(true, std::memory_order_release);
+    if (multicast) {
+      // A count that loss keeps short is noticed by the silence that follows: a timer wakes
+      // the actor to look (check_remote_slow), until the cell finishes (cancel_timers).
+      try {
+        const auto tick = std::chrono::milliseconds(100);
+        auto cb = [self = fw::ref_ptr<cell>(this)] { self->wake(); };
+        timers_.push_back(graph_->ctx.runtime().io().every(tick, std::move(cb)));
+      } catch (...) {
+        // No timer: the stream still ends when the count is reached.
+      }
+    }
   }
   wake();
+  return true;
+}
+
+bool cell::multicast_given_up(const std::string& upstream, remote_link& l, std::uint64_t got, std::uint64_t expected) noexcept {
+  const auto now = clock::now();
+  if (l.quiet_since == clock::time_point{} || got != l.last_got) {
+    l.last_got = got;
+    l.quiet_since = now;
+    return false;
+  }
+  if (now - l.quiet_since < l.silence) return false;
+  try {
+    fw::log(fw::log_level::warning,
+            "multicast link " + upstream + " -> " + name_ + "." + l.port->name() + " (" + l.endpoint + "): " +
+                std::to_string(expected - got) + " of " + std::to_string(expected) +
+                " messages lost (nothing arrived for " + std::to_string(l.silence.count()) +
+                " ms after the sender finished: past the recovery window); its stream ends here");
+  } catch (...) {
+  }
   return true;
 }
 
@@ -174,13 +215,17 @@ void cell::check_remote_slow() noexcept {
       remote_upstream& r = remote_ups_[k];
       bool all = true;
       for (std::size_t i = 0; i < r.links.size() && all; ++i) {
-        input& in = *r.links[i].first;
+        remote_link& l = r.links[i];
+        input& in = *l.port;
         std::uint64_t got = 0;
         if (!in.sock_.closed()) {
+          // Over pgm, what arrived counts whether or not the SUB's topics wanted it: the SUB
+          // reads every message from its pipe and drops the unwanted (the count is the pipe's).
           for (const messaging::endpoint_traffic& t : in.sock_.traffic())
-            if (t.endpoint == r.links[i].second) got += t.received;
+            if (t.endpoint == l.endpoint) got += t.received;
         }
         all = got >= expected[i] || in.sock_.closed();
+        if (!all && l.silence.count() > 0) all = multicast_given_up(r.actor, l, got, expected[i]);
       }
       if (!all) {
         waiting = true;

@@ -291,7 +291,7 @@ void distributed_graph::deploy() {
   for (const placed_link& l : p_->plan.links) {
     if (!l.remote()) continue;
     const std::string key = std::to_string(l.id);
-    fw::log(fw::log_level::info, "link " + l.from + " (" + l.from_node + ") -> " + l.to + " (" + l.to_node + "): " + l.transport +
+    fw::log(fw::log_level::info, "link " + l.from + " (" + l.from_node + ") -> " + l.to + " (" + l.to_node + "): " + transport_text(l) +
                                       (endpoints.contains(key) ? " at " + endpoints[key].get<std::string>() : ""));
   }
   p_->all({{"cmd", "connect"}, {"endpoints", endpoints}});

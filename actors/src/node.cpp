@@ -5,6 +5,7 @@
 #include <troupe/actors/node.hpp>
 
 #include "control.hpp"
+#include "multicast.hpp"
 
 #include <troupe/actors/graph_file.hpp>
 #include <troupe/actors/placement.hpp>
@@ -44,7 +45,8 @@ struct node::state {
   std::unique_ptr<graph_description> desc;
   placement_plan plan;
   std::unique_ptr<graph> g;
-  std::map<std::string, std::size_t> exposed_link;    // bound endpoint → link id
+  std::multimap<std::string, std::size_t> exposed_link;  // bound endpoint → link ids (a multicast group: several)
+  std::vector<internal::multicast_output> multicast;     // joined at start (multicast.hpp)
   std::map<std::size_t, std::string> connected;       // link id → endpoint connected (inputs here)
   std::vector<std::string> ipc_files;                 // removed at teardown
   // start: the reply waits until the exposed outputs have their peers.
@@ -172,7 +174,7 @@ void node::run() {
         graph_file::build_part(*stp->g, *stp->desc, stp->plan, opts_.name);
         json exposed = json::object();
         for (const placed_link& l : stp->plan.links) {
-          if (!l.remote() || l.from_node != opts_.name) continue;
+          if (!l.remote() || l.from_node != opts_.name || l.transport == "epgm") continue;
           const std::string ep = data_endpoint(*stp->desc, l, stp->run_id);
           std::string bound;
           try {
@@ -181,16 +183,23 @@ void node::run() {
             stp->desc->fail(l.pointer, e.what());
           }
           if (l.transport == "ipc") stp->ipc_files.push_back(ep.substr(6));
-          stp->exposed_link[bound] = l.id;
+          stp->exposed_link.emplace(bound, l.id);
           exposed[std::to_string(l.id)] = bound;
           fw::log(fw::log_level::info, "link " + l.from + " -> " + l.to + " (node " + l.to_node + "): " + l.transport +
                                             ", bound at " + bound);
         }
+        stp->multicast = internal::multicast_outputs(*stp->desc, stp->plan, opts_.name);
+        for (const internal::multicast_output& m : stp->multicast) {
+          for (const std::size_t id : m.links) {
+            stp->exposed_link.emplace(m.endpoint, id);
+            exposed[std::to_string(id)] = m.endpoint;
+          }
+        }
         stp->g->on_actor_finished([s = stp.get()](const std::string& actor, const graph::sent_counts& sent) {
           json counts = json::object();
           for (const auto& [ep, n] : sent) {
-            auto it = s->exposed_link.find(ep);
-            if (it != s->exposed_link.end()) counts[std::to_string(it->second)] = n;
+            const auto [first, last] = s->exposed_link.equal_range(ep);
+            for (auto it = first; it != last; ++it) counts[std::to_string(it->second)] = n;
           }
           std::lock_guard lock(s->mutex);
           s->events.push_back({{"event", "finished"}, {"actor", actor}, {"sent", std::move(counts)}});
@@ -215,8 +224,10 @@ void node::run() {
           if (!l.remote() || l.to_node != opts_.name) continue;
           const std::string key = std::to_string(l.id);
           if (!eps.contains(key)) return fail("no endpoint for link " + l.from + " -> " + l.to);
-          const std::string ep = eps.at(key).get<std::string>();
-          stp->g->connect_remote(l.from, ep, l.to, l.topics);
+          // A multicast link: this node's own interface, the sender's group.
+          const bool mc = l.transport == "epgm";
+          const std::string ep = mc ? multicast_endpoint(*stp->desc, l, opts_.name) : eps.at(key).get<std::string>();
+          stp->g->connect_remote(l.from, ep, l.to, l.topics, mc ? internal::multicast_options(l) : remote_link_options{});
           stp->connected[l.id] = ep;
           fw::log(fw::log_level::info, "link " + l.from + " (node " + l.from_node + ") -> " + l.to + ": " + l.transport +
                                             ", connected to " + ep);
@@ -318,6 +329,11 @@ void node::run() {
       json r{{"re", stp->start_cmd->value("id", json(nullptr))}, {"node", opts_.name}, {"ok", true}};
       if (ok) {
         try {
+          for (const internal::multicast_output& m : stp->multicast) {
+            stp->g->expose(m.from, m.endpoint, 0, m.options);
+            fw::log(fw::log_level::info, "multicast output " + m.from + ": epgm, joined " + m.endpoint + " (" +
+                                             std::to_string(m.links.size()) + " remote link" + (m.links.size() == 1 ? "" : "s") + ")");
+          }
           stp->g->start();
           stp->ph = state::phase::running;
         } catch (const std::exception& e) {
