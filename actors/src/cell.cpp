@@ -162,13 +162,12 @@ bool cell::remote_finished(std::string_view upstream, const graph::sent_counts& 
     }
     it->announced = true;
     remote_check_.store(true, std::memory_order_release);
-    if (multicast) {
+    if (multicast && !remote_wake_closed_ && !remote_wake_.active()) {
       // A count that loss keeps short is noticed by the silence that follows: a timer wakes
-      // the actor to look (check_remote_slow), until the cell finishes (cancel_timers).
+      // the actor to look (check_remote_slow), until the cell finishes (stop_remote_wake).
       try {
-        const auto tick = std::chrono::milliseconds(100);
         auto cb = [self = fw::ref_ptr<cell>(this)] { self->wake(); };
-        timers_.push_back(graph_->ctx.runtime().io().every(tick, std::move(cb)));
+        remote_wake_ = graph_->ctx.runtime().io().every(std::chrono::milliseconds(100), std::move(cb));
       } catch (...) {
         // No timer: the stream still ends when the count is reached.
       }
@@ -313,7 +312,18 @@ void cell::request_stop(bool hard) noexcept {
   wake();
 }
 
+void cell::stop_remote_wake() noexcept {
+  fw::timer t;
+  {
+    std::lock_guard lock(mutex_);
+    remote_wake_closed_ = true;
+    t = remote_wake_;
+  }
+  t.cancel();
+}
+
 void cell::discard() noexcept {
+  stop_remote_wake();
   for (auto& p : inputs_) {
     p->sock_.close();
     p->queued_.store(0, std::memory_order_relaxed);
@@ -574,6 +584,7 @@ void cell::run_fiber() {
 void cell::finish(bool clean) noexcept {
   if (phase_.load(std::memory_order_acquire) == phase::finished) return;
   cancel_timers();
+  stop_remote_wake();
   if (clean && instance_ && !stopped_hook_) {
     stopped_hook_ = true;
     try {

@@ -194,6 +194,11 @@ private:
   bool multicast_given_up(const std::string& upstream, remote_link& l, std::uint64_t got, std::uint64_t expected) noexcept;
   std::vector<remote_upstream> remote_ups_;
   std::atomic<bool> remote_check_{false};  // an announced upstream is not done yet
+  // Wakes the actor while an announced multicast link is short of its count (its silence is
+  // checked when the actor runs). Under mutex_; closed at finish and discard.
+  framework::timer remote_wake_;
+  bool remote_wake_closed_ = false;
+  void stop_remote_wake() noexcept;
 
   // counters
   std::atomic<std::uint64_t> progress_done_{0}, progress_total_{0};
