@@ -20,8 +20,13 @@ thread_local cell* cell::constructing = nullptr;
 
 namespace {
 
-/// Beyond a multicast link's RECOVERY_IVL of silence nothing can be repaired; the margin
-/// covers NAK back-off and a loaded machine (docs/distributing.md#multicast-links).
+/// How long a multicast link may stay silent, short of its count, before its stream ends
+/// (docs/distributing.md#multicast-links): past the publisher's RECOVERY_IVL nothing more is
+/// repaired, but a receiver's OpenPGM still holds what arrived after a gap until it gives up
+/// asking for the gap — 50 NAK cycles of back-off, NCF and 200 ms for the repair
+/// (messaging/src/pgm/socket.cpp), 10 to 13 s measured with every repair dropped — and then
+/// delivers it (a "reset"); so the longer of the two, plus a margin for a loaded machine.
+constexpr std::chrono::milliseconds pgm_receiver_give_up{20'000};
 constexpr std::chrono::milliseconds multicast_silence_margin{1000};
 
 std::string describe_exception(std::exception_ptr e) {
@@ -144,7 +149,8 @@ void cell::add_remote_upstream(std::string upstream, input& in, std::string endp
   }
   remote_link l{&in, std::move(endpoint)};
   if (l.endpoint.starts_with("epgm://") || l.endpoint.starts_with("pgm://"))
-    l.silence = std::chrono::milliseconds(in.sock_.get_int(messaging::option::recovery_ivl)) + multicast_silence_margin;
+    l.silence = std::max(std::chrono::milliseconds(in.sock_.get_int(messaging::option::recovery_ivl)), pgm_receiver_give_up) +
+                multicast_silence_margin;
   it->links.push_back(std::move(l));
 }
 
@@ -190,7 +196,7 @@ bool cell::multicast_given_up(const std::string& upstream, remote_link& l, std::
             "multicast link " + upstream + " -> " + name_ + "." + l.port->name() + " (" + l.endpoint + "): " +
                 std::to_string(expected - got) + " of " + std::to_string(expected) +
                 " messages lost (nothing arrived for " + std::to_string(l.silence.count()) +
-                " ms after the sender finished: past the recovery window); its stream ends here");
+                " ms after the sender finished: lost past repair); its stream ends here");
   } catch (...) {
   }
   return true;
@@ -271,6 +277,12 @@ std::string cell::remote_waiting(const std::function<std::uint64_t(const output&
       return name_ + "." + o->name() + " (" + std::to_string(have) + " of " + std::to_string(owed) + " subscriptions)";
   }
   return {};
+}
+
+bool cell::multicast_exposed(const output& out) const noexcept {
+  return std::any_of(exposed_.begin(), exposed_.end(), [&](const exposure& e) {
+    return e.port == &out && (e.asked.starts_with("epgm://") || e.asked.starts_with("pgm://"));
+  });
 }
 
 graph::sent_counts cell::exposed_sent() const {
@@ -613,7 +625,15 @@ void cell::finish(bool clean) noexcept {
   }
   const bool discard_queued = hard();
   for (auto& p : outputs_) {
-    if (discard_queued) p->sock_.set(messaging::option::linger, 0);
+    if (discard_queued) {
+      p->sock_.set(messaging::option::linger, 0);
+    } else if (multicast_exposed(*p)) {
+      // Kept open until the cell goes (the node's teardown, once every receiver is done):
+      // PGM repairs what receivers lost, even the last packets, only while its socket lives.
+      // Its hook (which holds this cell) goes now, so that the cell can go.
+      p->sock_.on_signal(nullptr);
+      continue;
+    }
     p->sock_.close();  // with linger, what was sent stays deliverable
   }
   for (auto& p : inputs_) p->sock_.close();

@@ -117,6 +117,8 @@ private:
   void check_remote_slow() noexcept;
   /// Messages sent over each exposed endpoint (actor context, before the sockets close).
   graph::sent_counts exposed_sent() const;
+  /// `out` is exposed on a pgm/epgm endpoint (its socket outlives finish(): repairs).
+  bool multicast_exposed(const output& out) const noexcept;
 
   graph_core* graph_;
   framework::ref_ptr<graph_core> graph_ref_;  // dropped at finish

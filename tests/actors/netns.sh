@@ -13,7 +13,9 @@
 # Environment: NETNS_TRANSPORT=epgm expects every link between nodes to be multicast (epgm,
 # "multicast" links) instead of tcp; NETNS_RESULT=summary takes the result lines from the run's
 # summary (actors' message counts) instead of the nodes' output, and NETNS_RESULT_LINES=N
-# wants exactly N of them.
+# wants exactly N of them. NETNS_LOSS=NODE=OBJECT loads the tc BPF classifier OBJECT
+# (tests/messaging/pgm_loss.bpf.c) on that node's ingress before the run (loss injected), and
+# NETNS_NODE_LOG=REGEX wants some node's log (stderr) to match REGEX after the run.
 # Needs root (ip netns); otherwise, or when a namespace cannot be made, it prints why and
 # exits 77 (CTest: skipped). The bridge lives in a namespace of its own, so nothing is added
 # to the host's network and parallel runs (names carry this script's pid) do not meet.
@@ -61,6 +63,11 @@ for i in "${!names[@]}"; do script+="s#ipc:///tmp/troupe-node-${names[$i]}\"#tcp
 sed "$script" "$graph" > "$g"
 grep -q '"control": *"ipc:' "$g" && { problem "$graph has control endpoints other than ipc:///tmp/troupe-node-{$nodes}"; exit 1; }
 
+if [ -n "${NETNS_LOSS:-}" ]; then
+  ns="$id${NETNS_LOSS%%=*}"
+  tc -n "$ns" qdisc add dev eth0 clsact && tc -n "$ns" filter add dev eth0 ingress bpf direct-action obj "${NETNS_LOSS#*=}" sec classifier ||
+    { problem "cannot load the loss injector ${NETNS_LOSS#*=} on $ns"; exit 1; }
+fi
 for i in "${!names[@]}"; do
   n=${names[$i]}
   ip netns exec "$id$n" "$tool" node --name "$n" --listen "tcp://10.77.0.$((i + 1)):5700" \
@@ -114,6 +121,14 @@ if [ "$fail" -eq 0 ]; then
     grep -E "$expect" "$err" >"$dir/$tag-result.txt" || problem "the summary has no line matching '$expect'"
   else
     cat "$dir/$tag"-node-*.out | grep -E "$expect" >"$dir/$tag-result.txt" || problem "no node printed '$expect'"
+  fi
+  if [ -n "${NETNS_NODE_LOG:-}" ]; then
+    cat "$dir/$tag"-node-*.err | grep -Eq "$NETNS_NODE_LOG" || problem "no node logged a line matching '$NETNS_NODE_LOG'"
+  fi
+  if [ -n "${NETNS_LOSS:-}" ]; then
+    drops=$(tc -n "$id${NETNS_LOSS%%=*}" -s qdisc show dev eth0 | sed -n '/qdisc clsact/,$p' | grep -o 'dropped [0-9]*' | head -1 | grep -o '[0-9]*')
+    [ "${drops:-0}" -gt 0 ] || problem "the loss injector on ${NETNS_LOSS%%=*} dropped nothing"
+    echo "the loss injector on ${NETNS_LOSS%%=*} dropped ${drops:-0} packets"
   fi
   if [ -n "${NETNS_RESULT_LINES:-}" ] && [ "$(wc -l <"$dir/$tag-result.txt")" -ne "$NETNS_RESULT_LINES" ]; then
     problem "$(wc -l <"$dir/$tag-result.txt") result lines match '$expect', expected $NETNS_RESULT_LINES"
