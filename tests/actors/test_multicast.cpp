@@ -18,20 +18,7 @@ using namespace troupe_test;
 
 namespace {
 
-struct parse_error {
-  std::string what;
-  std::size_t line = 0;
-  std::string pointer;
-};
-
-parse_error parse_error_of(const std::string& text) {
-  try {
-    ta::graph_file::parse(text, "m.json");
-  } catch (const ta::graph_file_error& e) {
-    return {e.what(), e.where.line, e.pointer};
-  }
-  return {};
-}
+parse_error parse_error_of(const std::string& text) { return troupe_test::parse_error_of(text, "m.json"); }
 
 /// parity (PUB, `replicas` of them on `parity_nodes`) to evens on b and odds on c (each over
 /// a link with `evens_mc` / `odds_mc` as "multicast", "" for none) and local_odds on a. Links
