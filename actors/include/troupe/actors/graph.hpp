@@ -167,9 +167,10 @@ public:
   /// input `to` here (one actor), subscribing to `topics` (a SUB input). The input's stream
   /// from that actor ends when remote_finished() has said how many messages it sent over
   /// `endpoint` and they have all been read. Before start().
-  /// Over pgm/epgm (a multicast link), messages may be lost past the recovery window: once
-  /// the count is announced, the stream also ends when nothing arrived at `endpoint` for
-  /// RECOVERY_IVL + 1 s, with a warning naming the link and how many were lost.
+  /// Over pgm/epgm (a multicast link), messages may be lost past repair: once the count is
+  /// announced, the stream also ends when nothing arrived at `endpoint` for
+  /// max(RECOVERY_IVL, 20 s) + 1 s, with a warning naming the link and how many were lost
+  /// (docs/distributing.md#multicast-links). The count includes what `topics` filtered out.
   void connect_remote(std::string_view from, std::string_view endpoint, std::string_view to,
                       const std::vector<std::string>& topics, const remote_link_options& o = {});
   /// Actor `actor` of another process finished, having sent `sent[endpoint]` messages over
