@@ -20,6 +20,15 @@ thread_local cell* cell::constructing = nullptr;
 
 namespace {
 
+/// How long a multicast link may stay silent, short of its count, before its stream ends
+/// (docs/distributing.md#multicast-links): past the publisher's RECOVERY_IVL nothing more is
+/// repaired, but a receiver's OpenPGM still holds what arrived after a gap until it gives up
+/// asking for the gap — 50 NAK cycles of back-off, NCF and 200 ms for the repair
+/// (messaging/src/pgm/socket.cpp), 10 to 13 s measured with every repair dropped — and then
+/// delivers it (a "reset"); so the longer of the two, plus a margin for a loaded machine.
+constexpr std::chrono::milliseconds pgm_receiver_give_up{20'000};
+constexpr std::chrono::milliseconds multicast_silence_margin{1000};
+
 std::string describe_exception(std::exception_ptr e) {
   try {
     std::rethrow_exception(e);
@@ -120,7 +129,9 @@ void cell::subscribe(input& in, const std::vector<std::string>& topics) {
 
 // ---- links to and from other processes ----
 
-std::string cell::expose(output& out, std::string_view endpoint, int subscriptions) {
+std::string cell::expose(output& out, std::string_view endpoint, int subscriptions, int rate, int recovery_ivl) {
+  if (rate > 0) out.sock_.set(messaging::option::rate, rate);
+  if (recovery_ivl > 0) out.sock_.set(messaging::option::recovery_ivl, recovery_ivl);
   out.sock_.bind(endpoint);
   std::string bound = out.sock_.get_bytes(messaging::option::last_endpoint);
   if (bound.empty()) bound = std::string(endpoint);
@@ -155,8 +166,8 @@ void cell::reconnect(std::string_view upstream, input& in, std::string_view befo
   std::lock_guard lock(mutex_);
   for (remote_upstream& r : remote_ups_) {
     if (r.actor != upstream) continue;
-    for (auto& [port, ep] : r.links)
-      if (port == &in && ep == before) ep = std::string(endpoint);
+    for (remote_link& l : r.links)
+      if (l.port == &in && l.endpoint == before) l.endpoint = std::string(endpoint);
   }
 }
 
@@ -179,7 +190,11 @@ void cell::add_remote_upstream(std::string upstream, input& in, std::string endp
     ++upstream_total_;
     upstream_pending_.fetch_add(1, std::memory_order_relaxed);
   }
-  it->links.emplace_back(&in, std::move(endpoint));
+  remote_link l{&in, std::move(endpoint)};
+  if (l.endpoint.starts_with("epgm://") || l.endpoint.starts_with("pgm://"))
+    l.silence = std::max(std::chrono::milliseconds(in.sock_.get_int(messaging::option::recovery_ivl)), pgm_receiver_give_up) +
+                multicast_silence_margin;
+  it->links.push_back(std::move(l));
 }
 
 bool cell::remote_finished(std::string_view upstream, const graph::sent_counts& sent) {
@@ -188,14 +203,45 @@ bool cell::remote_finished(std::string_view upstream, const graph::sent_counts& 
     auto it = std::find_if(remote_ups_.begin(), remote_ups_.end(), [&](const remote_upstream& r) { return r.actor == upstream; });
     if (it == remote_ups_.end() || it->announced) return it != remote_ups_.end();
     it->expected.clear();
-    for (const auto& [in, endpoint] : it->links) {
-      auto n = sent.find(endpoint);
+    bool multicast = false;
+    for (const remote_link& l : it->links) {
+      multicast = multicast || l.silence.count() > 0;
+      auto n = sent.find(l.endpoint);
       it->expected.push_back(n == sent.end() ? 0 : n->second);
     }
     it->announced = true;
     remote_check_.store(true, std::memory_order_release);
+    if (multicast && !remote_wake_closed_ && !remote_wake_.active()) {
+      // A count that loss keeps short is noticed by the silence that follows: a timer wakes
+      // the actor to look (check_remote_slow), until the cell finishes (stop_remote_wake).
+      try {
+        auto cb = [self = fw::ref_ptr<cell>(this)] { self->wake(); };
+        remote_wake_ = graph_->ctx.runtime().io().every(std::chrono::milliseconds(100), std::move(cb));
+      } catch (...) {
+        // No timer: the stream still ends when the count is reached.
+      }
+    }
   }
   wake();
+  return true;
+}
+
+bool cell::multicast_given_up(const std::string& upstream, remote_link& l, std::uint64_t got, std::uint64_t expected) noexcept {
+  const auto now = clock::now();
+  if (l.quiet_since == clock::time_point{} || got != l.last_got) {
+    l.last_got = got;
+    l.quiet_since = now;
+    return false;
+  }
+  if (now - l.quiet_since < l.silence) return false;
+  try {
+    fw::log(fw::log_level::warning,
+            "multicast link " + upstream + " -> " + name_ + "." + l.port->name() + " (" + l.endpoint + "): " +
+                std::to_string(expected - got) + " of " + std::to_string(expected) +
+                " messages lost (nothing arrived for " + std::to_string(l.silence.count()) +
+                " ms after the sender finished: lost past repair); its stream ends here");
+  } catch (...) {
+  }
   return true;
 }
 
@@ -217,13 +263,17 @@ void cell::check_remote_slow() noexcept {
       remote_upstream& r = remote_ups_[k];
       bool all = true;
       for (std::size_t i = 0; i < r.links.size() && all; ++i) {
-        input& in = *r.links[i].first;
+        remote_link& l = r.links[i];
+        input& in = *l.port;
         std::uint64_t got = 0;
         if (!in.sock_.closed()) {
+          // Over pgm, what arrived counts whether or not the SUB's topics wanted it: the SUB
+          // reads every message from its pipe and drops the unwanted (the count is the pipe's).
           for (const messaging::endpoint_traffic& t : in.sock_.traffic())
-            if (t.endpoint == r.links[i].second) got += t.received;
+            if (t.endpoint == l.endpoint) got += t.received;
         }
         all = got >= expected[i] || in.sock_.closed();
+        if (!all && l.silence.count() > 0) all = multicast_given_up(r.actor, l, got, expected[i]);
       }
       if (!all) {
         waiting = true;
@@ -272,6 +322,12 @@ std::string cell::remote_waiting(const std::function<std::uint64_t(const output&
   return {};
 }
 
+bool cell::multicast_exposed(const output& out) const noexcept {
+  return std::any_of(exposed_.begin(), exposed_.end(), [&](const exposure& e) {
+    return e.port == &out && (e.asked.starts_with("epgm://") || e.asked.starts_with("pgm://"));
+  });
+}
+
 graph::sent_counts cell::exposed_sent() const {
   graph::sent_counts sent;
   for (const exposure& e : exposed_) {
@@ -311,7 +367,18 @@ void cell::request_stop(bool hard) noexcept {
   wake();
 }
 
+void cell::stop_remote_wake() noexcept {
+  fw::timer t;
+  {
+    std::lock_guard lock(mutex_);
+    remote_wake_closed_ = true;
+    t = remote_wake_;
+  }
+  t.cancel();
+}
+
 void cell::discard() noexcept {
+  stop_remote_wake();
   for (auto& p : inputs_) {
     p->sock_.close();
     p->queued_.store(0, std::memory_order_relaxed);
@@ -575,6 +642,7 @@ void cell::run_fiber() {
 void cell::finish(bool clean) noexcept {
   if (phase_.load(std::memory_order_acquire) == phase::finished) return;
   cancel_timers();
+  stop_remote_wake();
   if (clean && instance_ && !stopped_hook_) {
     stopped_hook_ = true;
     try {
@@ -603,7 +671,15 @@ void cell::finish(bool clean) noexcept {
   }
   const bool discard_queued = hard();
   for (auto& p : outputs_) {
-    if (discard_queued) p->sock_.set(messaging::option::linger, 0);
+    if (discard_queued) {
+      p->sock_.set(messaging::option::linger, 0);
+    } else if (multicast_exposed(*p)) {
+      // Kept open until the cell goes (the node's teardown, once every receiver is done):
+      // PGM repairs what receivers lost, even the last packets, only while its socket lives.
+      // Its hook (which holds this cell) goes now, so that the cell can go.
+      p->sock_.on_signal(nullptr);
+      continue;
+    }
     p->sock_.close();  // with linger, what was sent stays deliverable
   }
   for (auto& p : inputs_) p->sock_.close();

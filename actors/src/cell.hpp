@@ -51,7 +51,7 @@ public:
 
   // ---- links to and from other processes (graph::expose, connect_remote) ----
   /// Building: output `out` also binds `endpoint` for a remote input; returns what was bound.
-  std::string expose(output& out, std::string_view endpoint, int subscriptions);
+  std::string expose(output& out, std::string_view endpoint, int subscriptions, int rate = 0, int recovery_ivl = 0);
   /// Building: input `in` connected to `endpoint`, bound by actor `upstream` elsewhere, which
   /// feeds this cell until remote_finished() tells its counts (one upstream per actor name).
   void add_remote_upstream(std::string upstream, input& in, std::string endpoint);
@@ -129,6 +129,8 @@ private:
   void check_remote_slow() noexcept;
   /// Messages sent over each exposed endpoint (actor context, before the sockets close).
   graph::sent_counts exposed_sent() const;
+  /// `out` is exposed on a pgm/epgm endpoint (its socket outlives finish(): repairs).
+  bool multicast_exposed(const output& out) const noexcept;
 
   graph_core* graph_;
   framework::ref_ptr<graph_core> graph_ref_;  // dropped at finish
@@ -187,15 +189,32 @@ private:
     int subscriptions;
   };
   std::vector<exposure> exposed_;
+  struct remote_link {
+    input* port;
+    std::string endpoint;  // connected
+    // Multicast (pgm/epgm): loss past the recovery window may keep the count short; the
+    // stream then ends after `silence` without arrivals (actor context).
+    std::chrono::milliseconds silence{0};  // 0: not multicast
+    std::uint64_t last_got = 0;
+    framework::clock::time_point quiet_since{};
+  };
   struct remote_upstream {
     std::string actor;
-    std::vector<std::pair<input*, std::string>> links;  // input, endpoint connected
+    std::vector<remote_link> links;
     std::vector<std::uint64_t> expected;                 // per link: under mutex_, once announced
     bool announced = false;                              // under mutex_
     bool done = false;                                   // actor context
   };
+  /// Multicast link `l` of `upstream` has `got` of `expected`: true when its stream ends
+  /// anyway (silent for longer than the recovery window allows; the loss is logged).
+  bool multicast_given_up(const std::string& upstream, remote_link& l, std::uint64_t got, std::uint64_t expected) noexcept;
   std::vector<remote_upstream> remote_ups_;
   std::atomic<bool> remote_check_{false};  // an announced upstream is not done yet
+  // Wakes the actor while an announced multicast link is short of its count (its silence is
+  // checked when the actor runs). Under mutex_; closed at finish and discard.
+  framework::timer remote_wake_;
+  bool remote_wake_closed_ = false;
+  void stop_remote_wake() noexcept;
 
   // counters
   std::atomic<std::uint64_t> progress_done_{0}, progress_total_{0};

@@ -264,6 +264,11 @@ struct distributed_graph::impl {
       for (std::size_t k : alive)
         if (target == conns.size() || load[conns[k].decl->name] < load[conns[target].decl->name]) target = k;
       if (target == conns.size()) throw graph_error("no node is left to restart them on");
+      // A restarted end of a multicast link would need the group rejoined and PGM's windows
+      // started again mid-stream: not built, so the run stops with this error instead.
+      for (const placed_link& l : current.links)
+        if (l.multicast && (moves.contains(actor_of(l.from)) || moves.contains(actor_of(l.to))))
+          throw graph_error("link " + l.from + " -> " + l.to + " is multicast, and restarting the ends of multicast links is not supported");
       for (auto& [a, n] : moves) n = conns[target].decl->name;
       gen = ++gens;
       relocate(current, d, moves, gen, o.force_tcp);
@@ -438,7 +443,7 @@ void distributed_graph::deploy() {
   for (const placed_link& l : p_->plan.links) {
     if (!l.remote()) continue;
     const std::string key = std::to_string(l.id);
-    fw::log(fw::log_level::info, "link " + l.from + " (" + l.from_node + ") -> " + l.to + " (" + l.to_node + "): " + l.transport +
+    fw::log(fw::log_level::info, "link " + l.from + " (" + l.from_node + ") -> " + l.to + " (" + l.to_node + "): " + transport_text(l) +
                                       (endpoints.contains(key) ? " at " + endpoints[key].get<std::string>() : ""));
   }
   p_->all({{"cmd", "connect"}, {"endpoints", endpoints}});

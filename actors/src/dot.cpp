@@ -47,7 +47,7 @@ std::string to_dot(const graph& g, const dot_options& o) {
     }
     if (o.placement) {
       for (const placed_link& p : o.placement->links)
-        if (p.from == l.from && p.to == l.to && p.remote()) label += "\n" + p.transport + " (" + p.from_node + " -> " + p.to_node + ")";
+        if (p.from == l.from && p.to == l.to && p.remote()) label += "\n" + transport_text(p) + " (" + p.from_node + " -> " + p.to_node + ")";
     }
     if (o.counts) label += "\n" + std::to_string(l.messages) + " msgs";
     s += "  " + dot_string(l.from.substr(0, fdot)) + " -> " + dot_string(l.to.substr(0, tdot)) + " [label=" + dot_string(label) + "];\n";

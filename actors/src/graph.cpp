@@ -282,14 +282,14 @@ std::pair<cell*, std::string_view> one_cell(const graph_core& g, std::string_vie
 
 }  // namespace
 
-std::string graph::expose(std::string_view from, std::string_view endpoint, int subscriptions) {
+std::string graph::expose(std::string_view from, std::string_view endpoint, int subscriptions, const remote_link_options& ro) {
   graph_core& g = *core_;
   if (g.started) throw graph_error("graph '" + g.name + "': expose('" + std::string(from) + "') after start()");
   auto [c, pname] = one_cell(g, from);
   output* o = c->find_output(pname);
   if (!o) throw graph_error("cannot expose '" + std::string(from) + "': it is an input port; links start at outputs");
   try {
-    std::string bound = c->expose(*o, endpoint, subscriptions);
+    std::string bound = c->expose(*o, endpoint, subscriptions, ro.rate, ro.recovery_ivl);
     g.linked_ports.insert(std::string(from));
     return bound;
   } catch (const messaging::error& e) {
@@ -298,7 +298,7 @@ std::string graph::expose(std::string_view from, std::string_view endpoint, int 
 }
 
 void graph::connect_remote(std::string_view from, std::string_view endpoint, std::string_view to,
-                           const std::vector<std::string>& topics) {
+                           const std::vector<std::string>& topics, const remote_link_options& ro) {
   graph_core& g = *core_;
   if (g.started) throw graph_error("graph '" + g.name + "': connect_remote('" + std::string(to) + "') after start()");
   const address a = parse(from);
@@ -309,6 +309,8 @@ void graph::connect_remote(std::string_view from, std::string_view endpoint, std
     throw graph_error("cannot subscribe '" + std::string(to) + "': topics need a SUB input");
   if (i->kind() == port_kind::sub) subscribe_input(g, *r, *i, topics);
   try {
+    if (ro.rate > 0) i->sock_.set(messaging::option::rate, ro.rate);
+    if (ro.recovery_ivl > 0) i->sock_.set(messaging::option::recovery_ivl, ro.recovery_ivl);
     i->sock_.connect(endpoint);
   } catch (const messaging::error& e) {
     throw graph_error("cannot link '" + std::string(from) + "' -> '" + std::string(to) + "' over '" + std::string(endpoint) + "': " + e.what());

@@ -35,6 +35,26 @@ const port_spec& port_of(const graph& g, const graph_description& d, const std::
 
 }  // namespace
 
+void check_multicast(const registry& types, const graph_description& d) {
+  for (const link_decl& l : d.links) {
+    if (!l.multicast) continue;
+    const auto kind_of = [&](const std::string& address) -> const port_spec* {
+      const auto dot = address.rfind('.');
+      const actor_decl& a = decl_of(d, std::string_view(address).substr(0, dot));
+      if (!types.contains(a.type)) return nullptr;
+      return types.find(a.type).find_port(address.substr(dot + 1));
+    };
+    const port_spec* out = kind_of(l.from);
+    const port_spec* in = kind_of(l.to);
+    if (out && out->kind != port_kind::pub)
+      d.fail(l.multicast->pointer, "multicast carries PUB -> SUB links only, and '" + l.from + "' is a " +
+                                       std::string(to_string(out->kind)) + " output");
+    if (in && in->kind != port_kind::sub)
+      d.fail(l.multicast->pointer, "multicast carries PUB -> SUB links only, and '" + l.to + "' is a " +
+                                       std::string(to_string(in->kind)) + " input");
+  }
+}
+
 void build(graph& g, const graph_description& d) {
   for (const actor_decl& a : d.actors) {
     if (!g.types().contains(a.type)) {
@@ -63,6 +83,7 @@ void build(graph& g, const graph_description& d) {
       d.fail(l.pointer, e.what());
     }
   }
+  check_multicast(g.types(), d);
   for (const std::string& p : g.unlinked_ports()) {
     const auto dot = p.rfind('.');
     const actor_decl& a = decl_of(d, std::string_view(p).substr(0, dot));

@@ -1,6 +1,9 @@
 // Graph files: JSON syntax, then the schema of docs/graph-format.md, each error at its field.
 #include <troupe/actors/graph_file.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <cctype>
 #include <fstream>
 #include <initializer_list>
@@ -208,7 +211,7 @@ actor_decl read_actor(const graph_description& d, const json& v, const std::stri
 
 node_decl read_node(const graph_description& d, const json& v, const std::string& pointer) {
   need_object(d, v, pointer, "a node");
-  fields f(d, v, pointer, {"name", "control", "host"});
+  fields f(d, v, pointer, {"name", "control", "host", "interface"});
   node_decl n;
   n.pointer = pointer;
   n.name = f.string("name", true);
@@ -219,6 +222,9 @@ node_decl read_node(const graph_description& d, const json& v, const std::string
   if (n.control.size() <= 6) d.fail(f.at("control"), "'control' has no address after the transport");
   n.host = f.string("host", false);
   if (f.find("host") && n.host.empty()) d.fail(f.at("host"), "'host' must not be empty");
+  n.interface = f.string("interface", false);
+  if (f.find("interface") && (n.interface.empty() || n.interface.find_first_of("; \t") != std::string::npos))
+    d.fail(f.at("interface"), "'interface' must be a network interface's name or address (no ';' or spaces), not \"" + n.interface + "\"");
   return n;
 }
 
@@ -272,10 +278,34 @@ void check_address(const graph_description& d, const std::string& address, const
   }
 }
 
+/// An IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) multicast group address.
+bool multicast_group(const std::string& g) {
+  in_addr a4{};
+  if (::inet_pton(AF_INET, g.c_str(), &a4) == 1) return (ntohl(a4.s_addr) >> 28) == 0xE;
+  in6_addr a6{};
+  return ::inet_pton(AF_INET6, g.c_str(), &a6) == 1 && a6.s6_addr[0] == 0xFF;
+}
+
+multicast_decl read_multicast(const graph_description& d, const json& v, const std::string& pointer) {
+  multicast_decl m;
+  m.pointer = pointer;
+  if (v.is_boolean()) return m;  // false is handled by the caller
+  if (!v.is_object())
+    d.fail(pointer, "'multicast' must be true or an object (group, port, rate, recovery_ivl), not " + type_word(v) + " " + shown(v));
+  fields f(d, v, pointer, {"group", "port", "rate", "recovery_ivl"});
+  m.group = f.string("group", false, m.group);
+  if (!multicast_group(m.group))
+    d.fail(f.at("group"), "'group' must be a multicast address (IPv4 224.0.0.0/4, e.g. 239.192.0.1, or IPv6 ff00::/8), not \"" + m.group + "\"");
+  m.port = static_cast<int>(f.integer("port", false, 0, 1, 65535));
+  m.rate = static_cast<int>(f.integer("rate", false, m.rate, 1, 10'000'000));
+  m.recovery_ivl = static_cast<int>(f.integer("recovery_ivl", false, m.recovery_ivl, 1, 3'600'000));
+  return m;
+}
+
 link_decl read_link(const graph_description& d, const json& v, const std::string& pointer,
                     const std::map<std::string, const actor_decl*>& names) {
   need_object(d, v, pointer, "a link");
-  fields f(d, v, pointer, {"from", "to", "topics"});
+  fields f(d, v, pointer, {"from", "to", "topics", "multicast"});
   link_decl l;
   l.pointer = pointer;
   l.from = f.string("from", true);
@@ -291,6 +321,8 @@ link_decl read_link(const graph_description& d, const json& v, const std::string
     }
     if (l.topics.empty()) d.fail(f.at("topics"), "'topics' is empty: leave it out to receive everything");
   }
+  if (const json* m = f.find("multicast"); m && !(m->is_boolean() && !m->get<bool>()))
+    l.multicast = read_multicast(d, *m, f.at("multicast"));
   return l;
 }
 

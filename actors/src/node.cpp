@@ -5,6 +5,7 @@
 #include <troupe/actors/node.hpp>
 
 #include "control.hpp"
+#include "multicast.hpp"
 
 #include <troupe/actors/graph_file.hpp>
 #include <troupe/actors/placement.hpp>
@@ -58,9 +59,10 @@ struct node::state {
   // Parts of lost nodes' actors restarted here ("relocate"), by generation; started apart.
   std::vector<std::pair<int, std::unique_ptr<graph>>> moved;
   int gen = 0;  // the newest generation this node took part in (in its "done" events)
-  // Bound endpoint → link id; under mutex once started (the finished hook reads it on actor
-  // threads, "relocate" changes it).
-  std::map<std::string, std::size_t> exposed_link;
+  // Bound endpoint → link ids (a multicast group: several); under mutex once started (the
+  // finished hook reads it on actor threads, "relocate" changes it).
+  std::multimap<std::string, std::size_t> exposed_link;
+  std::vector<internal::multicast_output> multicast;  // joined at start (multicast.hpp)
   std::map<std::size_t, std::string> connected;       // link id → endpoint connected (inputs here)
   std::vector<std::string> ipc_files;                 // removed at teardown
   // start: the reply waits until the exposed outputs have their peers.
@@ -170,8 +172,8 @@ void node::run() {
       std::lock_guard lock(s->mutex);
       json counts = json::object();
       for (const auto& [ep, n] : sent) {
-        auto it = s->exposed_link.find(ep);
-        if (it != s->exposed_link.end()) counts[std::to_string(it->second)] = n;
+        const auto [first, last] = s->exposed_link.equal_range(ep);
+        for (auto it = first; it != last; ++it) counts[std::to_string(it->second)] = n;
       }
       s->events.push_back({{"event", "finished"}, {"actor", actor}, {"sent", std::move(counts)}});
     });
@@ -198,7 +200,7 @@ void node::run() {
     if (l.transport == "ipc") stp->ipc_files.push_back(ep.substr(6));
     {
       std::lock_guard lock(stp->mutex);
-      stp->exposed_link[bound] = l.id;
+      stp->exposed_link.emplace(bound, l.id);
     }
     fw::log(fw::log_level::info, "link " + l.from + " -> " + l.to + " (node " + l.to_node + "): " + l.transport + ", bound at " + bound);
     return bound;
@@ -251,8 +253,15 @@ void node::run() {
         graph_file::build_part(*stp->g, *stp->desc, stp->plan, opts_.name);
         json exposed = json::object();
         for (const placed_link& l : stp->plan.links) {
-          if (!l.remote() || l.from_node != opts_.name) continue;
+          if (!l.remote() || l.from_node != opts_.name || l.transport == "epgm") continue;
           exposed[std::to_string(l.id)] = expose_link(*stp->g, l);
+        }
+        stp->multicast = internal::multicast_outputs(*stp->desc, stp->plan, opts_.name);
+        for (const internal::multicast_output& m : stp->multicast) {
+          for (const std::size_t id : m.links) {
+            stp->exposed_link.emplace(m.endpoint, id);
+            exposed[std::to_string(id)] = m.endpoint;
+          }
         }
         finished_hook(*stp->g);
         stp->ph = state::phase::deployed;
@@ -275,8 +284,10 @@ void node::run() {
           if (!l.remote() || l.to_node != opts_.name) continue;
           const std::string key = std::to_string(l.id);
           if (!eps.contains(key)) return fail("no endpoint for link " + l.from + " -> " + l.to);
-          const std::string ep = eps.at(key).get<std::string>();
-          stp->g->connect_remote(l.from, ep, l.to, l.topics);
+          // A multicast link: this node's own interface, the sender's group.
+          const bool mc = l.transport == "epgm";
+          const std::string ep = mc ? multicast_endpoint(*stp->desc, l, opts_.name) : eps.at(key).get<std::string>();
+          stp->g->connect_remote(l.from, ep, l.to, l.topics, mc ? internal::multicast_options(l) : remote_link_options{});
           stp->connected[l.id] = ep;
           fw::log(fw::log_level::info, "link " + l.from + " (node " + l.from_node + ") -> " + l.to + ": " + l.transport +
                                             ", connected to " + ep);
@@ -339,8 +350,13 @@ void node::run() {
         if (l.transport == "ipc") stp->ipc_files.push_back(ep.substr(6));
         {
           std::lock_guard lock(stp->mutex);
-          stp->exposed_link.erase(before);
-          stp->exposed_link[bound] = l.id;
+          const auto [first, last] = stp->exposed_link.equal_range(before);
+          for (auto it = first; it != last; ++it)
+            if (it->second == l.id) {
+              stp->exposed_link.erase(it);
+              break;
+            }
+          stp->exposed_link.emplace(bound, l.id);
         }
         exposed[std::to_string(l.id)] = bound;
         fw::log(fw::log_level::info, "link " + l.from + " -> " + l.to + " (node " + l.to_node + ", restarted): " + l.transport +
@@ -489,6 +505,11 @@ void node::run() {
       json r{{"re", stp->start_cmd->value("id", json(nullptr))}, {"node", opts_.name}, {"ok", true}};
       if (ok) {
         try {
+          for (const internal::multicast_output& m : stp->multicast) {
+            stp->g->expose(m.from, m.endpoint, 0, m.options);
+            fw::log(fw::log_level::info, "multicast output " + m.from + ": epgm, joined " + m.endpoint + " (" +
+                                             std::to_string(m.links.size()) + " remote link" + (m.links.size() == 1 ? "" : "s") + ")");
+          }
           stp->g->start();
           stp->ph = state::phase::running;
         } catch (const std::exception& e) {

@@ -4,6 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <functional>
 #include <set>
@@ -12,7 +16,8 @@ namespace troupe::actors {
 
 namespace {
 
-std::string transport_between(const graph_description& d, const std::string& a, const std::string& b, bool force_tcp);
+std::string transport_between(const graph_description& d, const std::string& a, const std::string& b, bool multicast,
+                              bool force_tcp);
 
 std::string replica_name(const actor_decl& a, int i) {
   return a.options.replicas == 1 ? a.name : a.name + "[" + std::to_string(i) + "]";
@@ -37,8 +42,10 @@ std::vector<std::pair<std::string, std::string>> cells_of(const graph_descriptio
   return v;
 }
 
-std::string transport_between(const graph_description& d, const std::string& a, const std::string& b, bool force_tcp) {
+std::string transport_between(const graph_description& d, const std::string& a, const std::string& b, bool multicast,
+                              bool force_tcp) {
   if (a == b) return "inproc";
+  if (multicast) return "epgm";  // whatever the hosts: what marking a link multicast asks for
   return !force_tcp && same_host(*d.find_node(a), *d.find_node(b)) ? "ipc" : "tcp";
 }
 
@@ -58,6 +65,12 @@ std::string host_of(const node_decl& n) {
 
 placement_plan plan_placement(const graph_description& d, bool force_tcp) {
   placement_plan p;
+  // Multicast: one group per sending output, assigned in link order (the same plan everywhere).
+  struct assigned {
+    multicast_group g;
+    const multicast_decl* decl;
+  };
+  std::map<std::string, assigned, std::less<>> group_of;  // "replica.port" → its group
   for (const actor_decl& a : d.actors) {
     for (int i = 0; i < a.options.replicas; ++i) {
       std::string n = replica_name(a, i);
@@ -70,7 +83,30 @@ placement_plan plan_placement(const graph_description& d, bool force_tcp) {
     const auto fdot = l.from.rfind('.');
     const auto tdot = l.to.rfind('.');
     const std::string out = l.from.substr(fdot + 1), in = l.to.substr(tdot + 1);
+    int sender_index = 0;
     for (const auto& [s, snode] : cells_of(d, std::string_view(l.from).substr(0, fdot))) {
+      std::optional<multicast_group> mg;
+      if (l.multicast) {
+        const multicast_decl& m = *l.multicast;
+        const std::string key = s + "." + out;
+        auto it = group_of.find(key);
+        if (it == group_of.end()) {
+          const int base = m.port != 0 ? m.port : multicast_decl::default_base_port + static_cast<int>(group_of.size());
+          const int port = m.port != 0 ? base + sender_index : base;
+          if (port > 65535)
+            d.fail(m.pointer, "output '" + key + "' would get port " + std::to_string(port) + " (above 65535): give a lower \"port\"");
+          for (const auto& [other, a] : group_of)
+            if (a.g.group == m.group && a.g.port == port)
+              d.fail(m.pointer, "output '" + key + "' would get group " + m.group + ":" + std::to_string(port) + ", which output '" +
+                                    other + "' has (" + a.decl->pointer + "): give another \"port\" or \"group\"");
+          it = group_of.emplace(key, assigned{{m.group, port, m.rate, m.recovery_ivl}, &m}).first;
+        } else if (!(*it->second.decl == m)) {
+          d.fail(m.pointer, "output '" + key + "' has its multicast group from " + it->second.decl->pointer +
+                                " already: links from one output share one group, give them the same \"multicast\"");
+        }
+        mg = it->second.g;
+      }
+      ++sender_index;
       for (const auto& [r, rnode] : cells_of(d, std::string_view(l.to).substr(0, tdot))) {
         placed_link x;
         x.id = p.links.size();
@@ -80,7 +116,8 @@ placement_plan plan_placement(const graph_description& d, bool force_tcp) {
         x.from_node = snode;
         x.to_node = rnode;
         x.pointer = l.pointer;
-        x.transport = transport_between(d, snode, rnode, force_tcp);
+        x.multicast = mg;
+        x.transport = transport_between(d, snode, rnode, mg.has_value(), force_tcp);
         auto& set = topics_of[x.to];
         if (l.topics.empty()) set.insert("");
         set.insert(l.topics.begin(), l.topics.end());
@@ -108,7 +145,7 @@ void relocate(placement_plan& p, const graph_description& d, const std::map<std:
     l.to_node = p.node_of.at(to);
     l.from_part = p.part(from);
     l.to_part = p.part(to);
-    l.transport = transport_between(d, l.from_node, l.to_node, force_tcp);
+    l.transport = transport_between(d, l.from_node, l.to_node, l.multicast.has_value(), force_tcp);
     l.gen = gen;
   }
 }
@@ -120,6 +157,36 @@ std::string data_endpoint(const graph_description& d, const placed_link& l, std:
   std::string h = host_of(*d.find_node(l.from_node));
   if (h == "localhost") h = "127.0.0.1";
   return "tcp://" + h + ":*";
+}
+
+std::string interface_of(const node_decl& n) {
+  if (!n.interface.empty()) return n.interface;
+  const std::string h = host_of(n);
+  if (h == "localhost") return "127.0.0.1";
+  in_addr a4{};
+  in6_addr a6{};
+  if (::inet_pton(AF_INET, h.c_str(), &a4) == 1 || ::inet_pton(AF_INET6, h.c_str(), &a6) == 1) return h;
+  std::string bare = h;  // "[::1]"-style hosts
+  if (bare.size() > 2 && bare.front() == '[' && bare.back() == ']') return bare.substr(1, bare.size() - 2);
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(h.c_str(), nullptr, &hints, &res) != 0 || !res)
+    throw graph_error("node '" + n.name + "': host '" + h + "' does not resolve to an IPv4 address for its multicast links; give the node an \"interface\"");
+  char buf[INET_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(res->ai_addr)->sin_addr, buf, sizeof buf);
+  ::freeaddrinfo(res);
+  return buf;
+}
+
+std::string multicast_endpoint(const graph_description& d, const placed_link& l, std::string_view node) {
+  const multicast_group& m = l.multicast.value();
+  return "epgm://" + interface_of(*d.find_node(node)) + ";" + m.group + ":" + std::to_string(m.port);
+}
+
+std::string transport_text(const placed_link& l) {
+  if (l.transport != "epgm" || !l.multicast) return l.transport;
+  return "epgm " + l.multicast->group + ":" + std::to_string(l.multicast->port);
 }
 
 namespace graph_file {
@@ -249,6 +316,7 @@ namespace {
 /// The actors of `d` whose replicas `in_part` accepts, and the links between them, in `g`.
 void build_cells(graph& g, const graph_description& d, const placement_plan& p, std::string_view node,
                  const std::function<bool(const std::string&)>& in_part) {
+  check_multicast(g.types(), d);
   for (const actor_decl& a : d.actors) {
     spawn_options o = a.options;
     for (int i = 0; i < a.options.replicas; ++i)

@@ -37,4 +37,19 @@ inline std::string error_of(const std::function<void()>& f) {
 
 inline bool contains(const std::string& s, std::string_view needle) { return s.find(needle) != std::string::npos; }
 
+/// The graph_file_error of parsing `text` as file `file` (what "" if none).
+struct parse_error {
+  std::string what;
+  std::size_t line = 0;
+  std::string pointer;
+};
+inline parse_error parse_error_of(const std::string& text, const std::string& file) {
+  try {
+    ta::graph_file::parse(text, file);
+  } catch (const ta::graph_file_error& e) {
+    return {e.what(), e.where.line, e.pointer};
+  }
+  return {};
+}
+
 }  // namespace troupe_test

@@ -7,6 +7,11 @@
 #   distributed.sh sigint <tool> <graph> <dir> <nodes a,b>
 #       an endless graph: one SIGINT to the coordinator drains every node (exit 130), and
 #       the sink on another node took every message the source sent
+#   distributed.sh multicast <tool> <graph> <dir> <nodes a,b,c> <summary regex>...
+#       the run exits 0, every link between nodes chose epgm (the group shown), the sender's
+#       node joined the group at start and each receiver's on its own interface, the summary
+#       matches every regex (exact counts: each stream ended at its sender's count), and
+#       every node is idle after
 #   distributed.sh error  <tool> <graph> <dir> <nodes a,b> <stderr regex>
 #       the run fails (exit 1) with that error from a node, and every node is idle after
 #   distributed.sh kill   <tool> <graph> <dir> <nodes a,b>
@@ -34,7 +39,11 @@ shift 5
 tag="$mode-$(basename "$graph" .json)-$$"
 prefix="/tmp/troupe-t$$-"
 g="$dir/$tag.json"
-sed "s#ipc:///tmp/troupe-node-#ipc://$prefix#g" "$graph" > "$g"
+# Multicast groups and ports too (239.193.77.1, port 7500), so that parallel runs never hear
+# each other.
+group="239.195.$(($$ % 250 + 1)).$(($$ / 250 % 250 + 1))" port=$((20000 + $$ % 30000))
+sed -e "s#ipc:///tmp/troupe-node-#ipc://$prefix#g" -e "s#239\.193\.77\.1#$group#g" -e "s#\"port\": 7500#\"port\": $port#g" \
+  "$graph" > "$g"
 pids=()
 for n in ${nodes//,/ }; do
   "$tool" node --name "$n" --listen "ipc://$prefix$n" >"$dir/$tag-node-$n.out" 2>"$dir/$tag-node-$n.err" &
@@ -105,6 +114,20 @@ if [ "$mode" = run ]; then
   done
   stop_nodes  # flushes the nodes' stdout
   cat "$dir/$tag"-node-*.out | grep -Eq "$expect" || problem "no node printed '$expect'"
+elif [ "$mode" = multicast ]; then
+  "$tool" run "$g" --no-progress --timeout 120 >"$out" 2>"$err"
+  rc=$?
+  [ "$rc" -eq 0 ] || problem "troupe run: exit code $rc, expected 0"
+  grep -q "finished in" "$err" || problem "no summary"
+  grep -q "): epgm $group:$port (multicast)" "$err" || problem "no link between nodes chose epgm $group:$port"
+  grep -Eq "\): (ipc|tcp) \(" "$err" && problem "a link between nodes chose ipc or tcp"
+  for re in "$@"; do grep -Eq "$re" "$err" || problem "the summary does not match '$re'"; done
+  grep -q "multicast output .*: epgm, joined epgm://127.0.0.1;$group:$port" "$dir/$tag"-node-*.err || problem "no node joined the group as sender"
+  n=$(cat "$dir/$tag"-node-*.err | grep -c "epgm, connected to epgm://127.0.0.1;$group:$port")
+  [ "$n" -ge 2 ] || problem "$n receivers joined the group, expected 2 or more"
+  grep -q "messages lost" "$dir/$tag"-node-*.err && problem "a node logged lost messages"
+  all_idle "after the run"
+  stop_nodes
 elif [ "$mode" = error ]; then
   "$tool" run "$g" --no-progress >"$out" 2>"$err"
   rc=$?

@@ -10,6 +10,12 @@
 #   - the run exits 0 with its summary, `troupe status` shows every node idle after;
 #   - some node printed a line matching the regex, and (unless '-') the lines that match it
 #     are exactly those the one-process graph prints.
+# Environment: NETNS_TRANSPORT=epgm expects every link between nodes to be multicast (epgm,
+# "multicast" links) instead of tcp; NETNS_RESULT=summary takes the result lines from the run's
+# summary (actors' message counts) instead of the nodes' output, and NETNS_RESULT_LINES=N
+# wants exactly N of them. NETNS_LOSS=NODE=OBJECT loads the tc BPF classifier OBJECT
+# (tests/messaging/pgm_loss.bpf.c) on that node's ingress before the run (loss injected), and
+# NETNS_NODE_LOG=REGEX wants some node's log (stderr) to match REGEX after the run.
 # Needs root (ip netns); otherwise, or when a namespace cannot be made, it prints why and
 # exits 77 (CTest: skipped). The bridge lives in a namespace of its own, so nothing is added
 # to the host's network and parallel runs (names carry this script's pid) do not meet.
@@ -57,6 +63,11 @@ for i in "${!names[@]}"; do script+="s#ipc:///tmp/troupe-node-${names[$i]}\"#tcp
 sed "$script" "$graph" > "$g"
 grep -q '"control": *"ipc:' "$g" && { problem "$graph has control endpoints other than ipc:///tmp/troupe-node-{$nodes}"; exit 1; }
 
+if [ -n "${NETNS_LOSS:-}" ]; then
+  ns="$id${NETNS_LOSS%%=*}"
+  tc -n "$ns" qdisc add dev eth0 clsact && tc -n "$ns" filter add dev eth0 ingress bpf direct-action obj "${NETNS_LOSS#*=}" sec classifier ||
+    { problem "cannot load the loss injector ${NETNS_LOSS#*=} on $ns"; exit 1; }
+fi
 for i in "${!names[@]}"; do
   n=${names[$i]}
   ip netns exec "$id$n" "$tool" node --name "$n" --listen "tcp://10.77.0.$((i + 1)):5700" \
@@ -78,16 +89,18 @@ if [ "$fail" -eq 0 ]; then
   [ "$rc" -eq 0 ] || problem "troupe run: exit code $rc, expected 0"
   grep -q "finished in" "$err" || problem "no summary"
   # (a) Every link between nodes is logged, and every one chose tcp across hosts.
+  want=${NETNS_TRANSPORT:-tcp}
+  chosen="tcp (other hosts)"; [ "$want" = epgm ] && chosen="epgm [0-9.]*:[0-9]* (multicast)"
   links=$(grep -c "^troupe info: link .* (node [a-z]*) -> .* (node [a-z]*): " "$err")
-  tcp=$(grep -c "^troupe info: link .* (node [a-z]*) -> .* (node [a-z]*): tcp (other hosts)$" "$err")
+  tcp=$(grep -c "^troupe info: link .* (node [a-z]*) -> .* (node [a-z]*): $chosen$" "$err")
   [ "$links" -gt 0 ] || problem "no link between nodes was logged"
-  [ "$links" = "$tcp" ] || problem "$tcp of the $links links between nodes chose tcp (other hosts)"
+  [ "$links" = "$tcp" ] || problem "$tcp of the $links links between nodes chose $chosen"
   for i in "${!names[@]}"; do
     grep -q "(node ${names[$i]})" "$err" || problem "the summary does not show node ${names[$i]}"
   done
   # The same choice in `troupe graph` (the plan alone: no node is asked).
   "$tool" graph "$g" "${placement[@]}" >"$dir/$tag-graph.out" 2>"$dir/$tag-graph.err" || problem "troupe graph failed"
-  grep -q '\\ntcp ([a-z]* -> [a-z]*)"' "$dir/$tag-graph.out" || problem "troupe graph labels no link tcp"
+  grep -q "\\\\n$want[ 0-9.:]* ([a-z]* -> [a-z]*)\"" "$dir/$tag-graph.out" || problem "troupe graph labels no link $want"
   grep -q '\\nipc (' "$dir/$tag-graph.out" && problem "troupe graph labels a link ipc"
   # Every node idle after the run (the graph was torn down everywhere).
   ip netns exec "$first" "$tool" status "$g" "${placement[@]}" >"$dir/$tag-status.out" 2>&1 || problem "troupe status failed"
@@ -104,7 +117,22 @@ for p in "${pids[@]}"; do
 done
 if [ "$fail" -eq 0 ]; then
   # (b) The result: the lines matching the regex, from the nodes and from one process.
-  cat "$dir/$tag"-node-*.out | grep -E "$expect" >"$dir/$tag-result.txt" || problem "no node printed '$expect'"
+  if [ "${NETNS_RESULT:-nodes}" = summary ]; then
+    grep -E "$expect" "$err" >"$dir/$tag-result.txt" || problem "the summary has no line matching '$expect'"
+  else
+    cat "$dir/$tag"-node-*.out | grep -E "$expect" >"$dir/$tag-result.txt" || problem "no node printed '$expect'"
+  fi
+  if [ -n "${NETNS_NODE_LOG:-}" ]; then
+    cat "$dir/$tag"-node-*.err | grep -Eq "$NETNS_NODE_LOG" || problem "no node logged a line matching '$NETNS_NODE_LOG'"
+  fi
+  if [ -n "${NETNS_LOSS:-}" ]; then
+    drops=$(tc -n "$id${NETNS_LOSS%%=*}" -s qdisc show dev eth0 | sed -n '/qdisc clsact/,$p' | grep -o 'dropped [0-9]*' | head -1 | grep -o '[0-9]*')
+    [ "${drops:-0}" -gt 0 ] || problem "the loss injector on ${NETNS_LOSS%%=*} dropped nothing"
+    echo "the loss injector on ${NETNS_LOSS%%=*} dropped ${drops:-0} packets"
+  fi
+  if [ -n "${NETNS_RESULT_LINES:-}" ] && [ "$(wc -l <"$dir/$tag-result.txt")" -ne "$NETNS_RESULT_LINES" ]; then
+    problem "$(wc -l <"$dir/$tag-result.txt") result lines match '$expect', expected $NETNS_RESULT_LINES"
+  fi
   if [ "$single" != - ]; then
     "$tool" run "$single" --no-progress --timeout 120 >"$dir/$tag-single.out" 2>"$dir/$tag-single.err" ||
       problem "the one-process run of $single failed"
@@ -115,7 +143,7 @@ if [ "$fail" -eq 0 ]; then
 fi
 if [ "$fail" -eq 0 ]; then
   same="the same as in one process"; [ "$single" = - ] && same="matching '$expect'"
-  echo "ok: $(wc -l <"$dir/$tag-result.txt") result line(s) $same; $links links between ${#names[@]} hosts, all tcp"
+  echo "ok: $(wc -l <"$dir/$tag-result.txt") result line(s) $same; $links links between ${#names[@]} hosts, all ${NETNS_TRANSPORT:-tcp}"
 fi
 [ "$fail" -eq 0 ] || show
 exit "$fail"

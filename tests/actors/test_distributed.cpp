@@ -13,21 +13,7 @@ using namespace troupe_test;
 
 namespace {
 
-/// The graph_file_error of parsing `text` (what "" if none).
-struct parse_error {
-  std::string what;
-  std::size_t line = 0;
-  std::string pointer;
-};
-
-parse_error parse_error_of(const std::string& text) {
-  try {
-    ta::graph_file::parse(text, "p.json");
-  } catch (const ta::graph_file_error& e) {
-    return {e.what(), e.where.line, e.pointer};
-  }
-  return {};
-}
+parse_error parse_error_of(const std::string& text) { return troupe_test::parse_error_of(text, "p.json"); }
 
 /// A two-actor graph with nodes; `a_extra`/`b_extra` go into the actors' objects, `nodes`
 /// is the "nodes" member (or "" for none). The second actor is on line 3.

@@ -4,7 +4,9 @@
  * else, so NAKs, NCFs and SPMs still flow. Built by tests/messaging/CMakeLists.txt with
  * `clang -O2 -target bpf`, one object per variant:
  *   DROP_PERCENT  the share (0..100) of original data packets (ODATA) dropped at random;
- *   DROP_REPAIRS  1: every repair (RDATA) is dropped too, so no loss can be repaired.
+ *   DROP_REPAIRS  1: every repair (RDATA) is dropped too, so no loss can be repaired;
+ *   DROP_FIRST    N > 0: the first N original data packets of each publisher (sequence
+ *                 numbers 0 .. N-1: OpenPGM starts at 0) are dropped, and no other.
  * No kernel or libbpf headers: the two helpers are called by their numbers in the kernel's
  * stable helper table. Drops are counted by the clsact qdisc (`tc -s qdisc show`). */
 
@@ -16,6 +18,9 @@ static long (*bpf_skb_load_bytes)(const struct __sk_buff *, unsigned, void *, un
 #define TC_ACT_SHOT 2
 #define PGM_ODATA 0x04
 #define PGM_RDATA 0x05
+#ifndef DROP_FIRST
+#define DROP_FIRST 0
+#endif
 
 __attribute__((section("classifier"), used)) int drop_pgm_data(struct __sk_buff *skb) {
   unsigned char ethertype[2];
@@ -33,6 +38,12 @@ __attribute__((section("classifier"), used)) int drop_pgm_data(struct __sk_buff 
   unsigned char type;
   if (bpf_skb_load_bytes(skb, pgm_header + 4, &type, 1)) return TC_ACT_UNSPEC;
   if (type == PGM_RDATA && DROP_REPAIRS) return TC_ACT_SHOT;
+  if (DROP_FIRST > 0 && type == PGM_ODATA) {
+    unsigned char sqn[4]; /* the data header's sequence number, after the 16-byte common header */
+    if (bpf_skb_load_bytes(skb, pgm_header + 16, sqn, 4)) return TC_ACT_UNSPEC;
+    const unsigned n = ((unsigned)sqn[0] << 24) | ((unsigned)sqn[1] << 16) | ((unsigned)sqn[2] << 8) | sqn[3];
+    return n < (unsigned)DROP_FIRST ? TC_ACT_SHOT : TC_ACT_UNSPEC;
+  }
   if (type == PGM_ODATA && bpf_get_prandom_u32() % 100 < DROP_PERCENT) return TC_ACT_SHOT;
   return TC_ACT_UNSPEC;
 }

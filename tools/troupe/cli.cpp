@@ -86,8 +86,11 @@ int run_distributed(const options& o, const ta::registry& types, const ta::graph
   for (const ta::placed_link& l : plan.links) {
     if (!l.remote()) continue;
     framework::log(framework::log_level::info, "link " + l.from + " (node " + l.from_node + ") -> " + l.to + " (node " +
-                                                   l.to_node + "): " + l.transport +
-                                                   (l.transport == "ipc" ? " (one host)" : o.force_tcp ? " (--tcp)" : " (other hosts)"));
+                                                   l.to_node + "): " + ta::transport_text(l) +
+                                                   (l.transport == "epgm"  ? " (multicast)"
+                                                    : l.transport == "ipc" ? " (one host)"
+                                                    : o.force_tcp          ? " (--tcp)"
+                                                                           : " (other hosts)"));
   }
   if (o.cmd == options::command::graph) {
     if (o.run_graph) throw usage_error("'graph --run' runs graphs in one process; for a graph with \"nodes\" use 'run --counters-json'");

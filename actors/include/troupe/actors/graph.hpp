@@ -40,6 +40,13 @@ struct spawn_options {
   std::vector<int> only{};
 };
 
+/// Socket options of a link endpoint to or from another process (graph::expose,
+/// graph::connect_remote); 0: the socket's own.
+struct remote_link_options {
+  int rate = 0;          ///< kbit/s, ZMQ_RATE (pgm/epgm); the same on both ends
+  int recovery_ivl = 0;  ///< ms, ZMQ_RECOVERY_IVL (pgm/epgm); the same on both ends
+};
+
 /// How to stop.
 enum class stop_mode {
   drain,  ///< sources stop producing; each stage finishes what is queued for it, then stops
@@ -149,18 +156,23 @@ public:
   /// Sent messages per link endpoint of an actor that finished (see on_actor_finished()).
   using sent_counts = std::map<std::string, std::uint64_t, std::less<>>;
 
-  /// Binds `endpoint` (ipc:// or tcp://) on output `from` ("actor.port" of one actor here)
-  /// for one link to an input in another process, which connects to it. `subscriptions`: how
-  /// many distinct topics that input's SUB socket subscribes to (0 for a PUSH output), so
-  /// that remote_ready() can tell when the publisher has them all. Returns the endpoint bound
-  /// (a tcp wildcard port resolved). Before start(); throws graph_error naming the output.
-  std::string expose(std::string_view from, std::string_view endpoint, int subscriptions);
+  /// Binds `endpoint` (ipc://, tcp://, or epgm:// for a multicast link) on output `from`
+  /// ("actor.port" of one actor here) for one link to an input in another process, which
+  /// connects to it. `subscriptions`: how many distinct topics that input's SUB socket
+  /// subscribes to (0 for a PUSH output or a multicast endpoint), so that remote_ready() can
+  /// tell when the publisher has them all. Returns the endpoint bound (a tcp wildcard port
+  /// resolved). Before start(); throws graph_error naming the output.
+  std::string expose(std::string_view from, std::string_view endpoint, int subscriptions, const remote_link_options& o = {});
   /// Links output `from` of actor `from`'s actor in another process, bound at `endpoint`, to
   /// input `to` here (one actor), subscribing to `topics` (a SUB input). The input's stream
   /// from that actor ends when remote_finished() has said how many messages it sent over
   /// `endpoint` and they have all been read. Before start().
+  /// Over pgm/epgm (a multicast link), messages may be lost past repair: once the count is
+  /// announced, the stream also ends when nothing arrived at `endpoint` for
+  /// max(RECOVERY_IVL, 20 s) + 1 s, with a warning naming the link and how many were lost
+  /// (docs/distributing.md#multicast-links). The count includes what `topics` filtered out.
   void connect_remote(std::string_view from, std::string_view endpoint, std::string_view to,
-                      const std::vector<std::string>& topics);
+                      const std::vector<std::string>& topics, const remote_link_options& o = {});
   /// Before start(): input `to` here has a link from `from` (an actor of another process)
   /// that brings nothing, its sender having finished already (a restarted receiver's link
   /// from a sender that ended first). The input's stream from that actor ends when

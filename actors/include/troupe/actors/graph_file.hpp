@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,7 +51,27 @@ struct node_decl {
   /// The address its links to other hosts bind on; default: the host of `control` (an ipc
   /// control endpoint means this host, as do localhost and 127.x).
   std::string host;
+  /// "interface": where its multicast links send and receive (a network interface by name or
+  /// one of its addresses); default: its host's address (docs/distributing.md#multicast-links).
+  std::string interface;
   std::string pointer;  ///< of the entry ("/nodes/1")
+};
+
+/// A link's "multicast" (`true` or an object): between nodes it travels over epgm, one group
+/// per sending output (docs/distributing.md#multicast-links). Only PUB → SUB links.
+struct multicast_decl {
+  static constexpr const char* default_group = "239.192.0.1";
+  static constexpr int default_base_port = 7500;
+  std::string group = default_group;  ///< an IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) group
+  /// UDP port of the link's first sending output (replica i: port + i); 0: the default, 7500
+  /// plus the index of the output among the graph's multicast sending outputs.
+  int port = 0;
+  int rate = 100000;        ///< kbit/s (ZMQ_RATE, publisher and subscribers)
+  int recovery_ivl = 2000;  ///< ms (ZMQ_RECOVERY_IVL): repair window, and the silence that ends a lossy stream
+  std::string pointer;      ///< of the "multicast" field ("/links/3/multicast")
+  bool operator==(const multicast_decl& o) const noexcept {
+    return group == o.group && port == o.port && rate == o.rate && recovery_ivl == o.recovery_ivl;
+  }
 };
 
 /// One entry of "links".
@@ -58,6 +79,7 @@ struct link_decl {
   std::string from;
   std::string to;
   std::vector<std::string> topics;  ///< empty: connect (PUB→SUB: everything)
+  std::optional<multicast_decl> multicast;  ///< "multicast": epgm between nodes
   std::string pointer;              ///< of the entry ("/links/0")
 };
 
@@ -104,6 +126,10 @@ graph_description parse(std::string_view text, std::string file);
 /// input and other kind mismatches, duplicate links, unlinked required ports) are
 /// graph_file_errors at the field concerned.
 void build(graph& g, const graph_description& d);
+
+/// Checks that every link marked "multicast" goes from a PUB output to a SUB input (types
+/// unknown to `types` are skipped). Errors are graph_file_errors at the "multicast" field.
+void check_multicast(const registry& types, const graph_description& d);
 
 }  // namespace graph_file
 

@@ -7,11 +7,21 @@
 
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace troupe::actors {
+
+/// The multicast group of one sending output (a replica's PUB port) whose links are marked
+/// "multicast": every remote receiver of that output joins it.
+struct multicast_group {
+  std::string group;
+  int port = 0;
+  int rate = 0;          ///< kbit/s
+  int recovery_ivl = 0;  ///< ms
+};
 
 /// One link between two actors (a pool's replicas apart), as a distributed graph makes it.
 struct placed_link {
@@ -20,7 +30,8 @@ struct placed_link {
   std::string to;      ///< "actor.port" of the input
   std::vector<std::string> topics;
   std::string from_node, to_node;
-  /// "inproc" (both ends on one node), "ipc" (two nodes of one host) or "tcp".
+  /// "inproc" (both ends on one node), "ipc" (two nodes of one host), "tcp", or "epgm" (a
+  /// link marked multicast between two nodes, of one host or not).
   std::string transport;
   /// The parts of their nodes the two ends are in: 0 for the part deployed first; a lost
   /// node's actors restarted on another node form a part of their own there (relocate()).
@@ -28,6 +39,8 @@ struct placed_link {
   /// Bumped each time relocate() moves an end: endpoints of a new generation have new names,
   /// so counts of messages sent over them start at 0.
   int gen = 0;
+  /// Its output's group, for a link marked "multicast" (used when transport is "epgm").
+  std::optional<multicast_group> multicast;
   /// Distinct topics the receiving input subscribes to over all its links ("everything"
   /// counts as one): what a PUB output of this link receives from it.
   int subscriptions = 0;
@@ -93,6 +106,18 @@ inline bool same_host(const node_decl& a, const node_decl& b) { return host_of(a
 /// the temporary directory, a tcp wildcard port on the sending node's host, or (two parts of
 /// one node) an inproc name. Names carry the link's generation.
 std::string data_endpoint(const graph_description& d, const placed_link& l, std::string_view run_id);
+
+/// Where node `n`'s multicast links send and receive: its "interface", else its host's address
+/// (localhost: 127.0.0.1; a host name resolved to its IPv4 address). Throws graph_error naming
+/// the node when a host name does not resolve.
+std::string interface_of(const node_decl& n);
+
+/// The epgm endpoint node `node` uses for multicast link `l`: "epgm://INTERFACE;GROUP:PORT".
+std::string multicast_endpoint(const graph_description& d, const placed_link& l, std::string_view node);
+
+/// How a link's transport is shown (`troupe graph`, logs): "epgm 239.192.0.1:7500" for a
+/// multicast link, else the transport.
+std::string transport_text(const placed_link& l);
 
 namespace graph_file {
 
