@@ -3,6 +3,8 @@
 
 #include <troupe/actors/graph.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <stdexcept>
 
 namespace troupe::actors {
@@ -18,6 +20,9 @@ internal::cell& need(internal::cell* c) {
 
 actor::actor() : cell_(internal::cell::constructing) {}
 actor::~actor() = default;
+
+nlohmann::json actor::save_state() const { return nullptr; }
+void actor::load_state(const nlohmann::json&) {}
 
 const std::string& actor::name() const noexcept {
   static const std::string none;

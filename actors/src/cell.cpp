@@ -182,6 +182,138 @@ bool cell::post(std::function<void()> task) {
   return true;
 }
 
+// ---- live migration ----
+
+graph::sent_counts cell::pause_output(output& out, bool paused) {
+  out.paused_ = paused;
+  graph::sent_counts sent;
+  for (const exposure& e : exposed_) {
+    if (e.port != &out) continue;
+    std::uint64_t n = 0;
+    for (const messaging::endpoint_traffic& t : out.sock_.traffic())
+      if (t.endpoint == e.asked || t.endpoint == e.bound) n += t.sent;
+    sent[e.bound] = n;
+  }
+  if (!paused) wake();  // held sends go out, a waiting fiber send retries
+  return sent;
+}
+
+void cell::move_out(graph::sent_counts expect, std::function<void(moved)> done) {
+  if (style() != actor_style::handler)
+    throw graph_error("actor '" + name_ + "' is fiber-style: moving it is not supported (its state is on its fiber's stack)");
+  moving_ = move_order{std::move(expect), std::move(done)};
+  wake();  // the run after this task looks whether it is drained already
+}
+
+bool cell::move_drained() noexcept {
+  try {
+    check_remote();  // upstreams whose announced counts were all read are done
+    for (const remote_upstream& r : remote_ups_) {
+      if (r.done) continue;
+      for (const remote_link& l : r.links) {
+        auto it = moving_->expect.find(l.endpoint);
+        if (l.endpoint.empty() || it == moving_->expect.end()) return false;  // finished: its count is announced
+        if (received_from(*l.port, l.endpoint) < it->second) return false;
+      }
+    }
+    return true;
+  } catch (...) {
+    return false;  // out of memory reading the counts: looked at again at the next run
+  }
+}
+
+void cell::complete_move() noexcept {
+  moved m;
+  try {
+    m.state = instance_ ? instance_->save_state() : nlohmann::json(nullptr);
+  } catch (...) {
+    m.error = "actor '" + name_ + "' failed in save_state: " + describe_exception(std::current_exception());
+    auto done = std::move(moving_->done);
+    moving_.reset();
+    done(std::move(m));  // it goes on here
+    return;
+  }
+  try {
+    m.sent = exposed_sent();
+    for (auto& o : outputs_) {
+      std::uint64_t n = 0;
+      for (const messaging::endpoint_traffic& t : o->sock_.traffic())
+        if (t.endpoint == o->endpoint()) n += t.sent;
+      m.sent[o->endpoint()] = n;
+    }
+  } catch (...) {
+    m.error = "actor '" + name_ + "': out of memory reading its counts";
+    auto done = std::move(moving_->done);
+    moving_.reset();
+    done(std::move(m));
+    return;
+  }
+  auto done = std::move(moving_->done);
+  moving_.reset();
+  moved_.store(true, std::memory_order_relaxed);
+  cancel_timers();
+  stop_remote_wake();
+  try {
+    instance_.reset();
+  } catch (...) {
+  }
+  refresh_links(true);
+  // Everything was read and sent: the inputs have nothing queued; what the outputs sent stays
+  // deliverable (linger). No end of stream downstream: the moved actor goes on elsewhere.
+  for (auto& p : outputs_) p->sock_.close();
+  for (auto& p : inputs_) p->sock_.close();
+  phase_.store(phase::finished, std::memory_order_release);
+  fw::ref_ptr<graph_core> g = std::move(graph_ref_);
+  try {
+    done(std::move(m));
+  } catch (...) {
+  }
+  g->on_finished();
+}
+
+void cell::adopt_remote_upstream(std::string_view upstream, input& in, std::string_view before, std::string_view endpoint,
+                                 bool was_local) {
+  in.sock_.connect(endpoint);
+  std::lock_guard lock(mutex_);
+  auto it = std::find_if(remote_ups_.begin(), remote_ups_.end(), [&](const remote_upstream& r) { return r.actor == upstream; });
+  if (was_local) {
+    // The in-process upstream cell's count in upstream_pending_ stands for it (that cell ended
+    // without finishing): its announcement takes the count off.
+    if (it == remote_ups_.end()) {
+      remote_ups_.push_back({std::string(upstream), {}, {}, false, false});
+      it = remote_ups_.end() - 1;
+    }
+    it->links.push_back(remote_link{&in, std::string(endpoint)});
+    return;
+  }
+  if (it == remote_ups_.end()) return;
+  for (remote_link& l : it->links)
+    if (l.port == &in && l.endpoint == before) l.endpoint = std::string(endpoint);
+}
+
+std::uint64_t cell::received_from(input& in, std::string_view endpoint) const {
+  std::uint64_t n = 0;
+  if (in.sock_.closed()) return n;
+  for (const messaging::endpoint_traffic& t : in.sock_.traffic())
+    if (t.endpoint == endpoint) n += t.received;
+  return n;
+}
+
+void cell::forget_endpoint(input& in, std::string_view before, std::string_view endpoint, bool disconnect) {
+  if (disconnect) {
+    try {
+      in.sock_.disconnect(before);
+    } catch (const messaging::error&) {
+    }
+  }
+  refresh_links(true);
+  for (auto& l : in_links_) {
+    if (l->port != &in || l->endpoint != before) continue;
+    l->before = l->messages.load(std::memory_order_relaxed);
+    l->endpoint = std::string(endpoint);
+  }
+}
+
 void cell::add_remote_upstream(std::string upstream, input& in, std::string endpoint) {
   auto it = std::find_if(remote_ups_.begin(), remote_ups_.end(), [&](const remote_upstream& r) { return r.actor == upstream; });
   if (it == remote_ups_.end()) {
@@ -493,6 +625,11 @@ bool cell::make_instance() noexcept {
     std::unique_ptr<actor> a = type_->make();
     constructing = nullptr;
     instance_ = std::move(a);
+    if (!initial_state_.is_null()) {
+      nlohmann::json s = std::move(initial_state_);
+      initial_state_ = nullptr;  // the first instance only: a supervised restart starts fresh
+      instance_->load_state(s);
+    }
     instance_->on_start();
     return true;
   } catch (...) {
@@ -600,6 +737,10 @@ void cell::step() noexcept {
   }
   if (budget == 0) {
     schedule();  // more may be queued: yield to the others, come back at the queue's end
+    return;
+  }
+  if (moving_ && move_drained()) {
+    complete_move();
     return;
   }
   if (closed) {
@@ -722,7 +863,7 @@ nlohmann::json cell::counters() const {
   switch (state()) {
     case phase::built: st = "built"; break;
     case phase::running: st = "running"; break;
-    case phase::finished: st = "finished"; break;
+    case phase::finished: st = moved_.load(std::memory_order_relaxed) ? "moved" : "finished"; break;
   }
   nlohmann::json j{{"type", type_->name},
                         {"style", style() == actor_style::handler ? "handler" : "fiber"},

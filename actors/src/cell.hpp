@@ -73,6 +73,40 @@ public:
   /// as it does not if the actor finishes before its next run.
   bool post(std::function<void()> task);
 
+  // ---- live migration (docs/distributing.md#moving-an-actor) ----
+  /// Actor context (post()): output `out` paused or resumed: while paused, handler sends are
+  /// held and fiber sends wait, so the actor takes no input. Returns the messages sent so far
+  /// over each endpoint this cell exposed for `out`.
+  graph::sent_counts pause_output(output& out, bool paused);
+  /// What a move leaves behind for the destination: the state and the final counts.
+  struct moved {
+    nlohmann::json state;
+    graph::sent_counts sent;  // per exposed endpoint and per output's own inproc endpoint
+    std::string error;        // save_state() failed: the move is refused, the actor goes on
+  };
+  /// Actor context (post()), handler style: the actor stops here to move elsewhere once it
+  /// has read everything its senders (all paused) sent it — `expect[endpoint]` messages over
+  /// each remote link connected at `endpoint`, a finished sender's announced count, and what
+  /// its in-process pipes hold — and its held sends went out. Then `done` gets its state and
+  /// counts, and the cell ends without finishing (no on_stop, no end of stream downstream,
+  /// no finished hook). If it finishes first (a hard stop), `done` is never called.
+  void move_out(graph::sent_counts expect, std::function<void(moved)> done);
+  /// Actor context (post()): a move_out() given up: the actor goes on here.
+  void cancel_move() noexcept { moving_.reset(); }
+  /// Building: the first instance starts from `state` (load_state() before on_start()).
+  void set_initial_state(nlohmann::json state) { initial_state_ = std::move(state); }
+  /// Running, actor context (post()): input `in`'s link from `upstream` (connected at
+  /// `before`, or an in-process upstream cell when `was_local`) also connects `endpoint`,
+  /// where the upstream, moved, will send from; the end of its stream is counted there from
+  /// now on (remote_finished()). What is still queued from `before` stays readable.
+  void adopt_remote_upstream(std::string_view upstream, input& in, std::string_view before, std::string_view endpoint,
+                             bool was_local);
+  /// Actor context: messages input `in` has read from connections made at `endpoint`.
+  std::uint64_t received_from(input& in, std::string_view endpoint) const;
+  /// Actor context: input `in` is done with `before` (every message from there read): it
+  /// disconnects (`disconnect`) and its link count goes on at `endpoint`.
+  void forget_endpoint(input& in, std::string_view before, std::string_view endpoint, bool disconnect);
+
   /// Actor context: ends the streams of remote upstreams whose messages have all been read.
   /// One relaxed load when nothing was announced.
   void check_remote() noexcept {
@@ -139,6 +173,7 @@ private:
   nlohmann::json params_;
   supervision policy_;
   int batch_;
+  nlohmann::json initial_state_;  // building thread, then make_instance()
   std::vector<std::unique_ptr<input>> inputs_;
   std::vector<std::unique_ptr<output>> outputs_;
   std::unique_ptr<actor> instance_;
@@ -167,6 +202,18 @@ private:
   std::vector<std::function<void()>> posted_;  // post(): run with the fired timers
   std::optional<framework::waiter> parked_;
   bool woken_ = false;
+
+  // A move under way (actor context only): see move_out().
+  struct move_order {
+    graph::sent_counts expect;
+    std::function<void(moved)> done;
+  };
+  std::optional<move_order> moving_;
+  std::atomic<bool> moved_{false};  // ended by a move (counters say "moved")
+  /// Actor context: move_out()'s condition holds (after a read found nothing).
+  bool move_drained() noexcept;
+  /// Actor context: ends the cell for a move and calls the order's `done`.
+  void complete_move() noexcept;
 
   // supervision (actor context only)
   std::vector<framework::clock::time_point> restart_times_;

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,21 @@ inline nlohmann::json parse_control(const messaging::message& m) {
     return {{"bad", "control version " + j.value("v", nlohmann::json(0)).dump() + ", this troupe speaks " +
                         std::to_string(control_version)}};
   return j;
+}
+
+/// Adds the counters `v` of one place an actor ran in (it moved: several) to `all`: messages
+/// in and out add up, the rest is taken from the place it runs in now (`current`).
+inline void merge_counters(nlohmann::json& all, const std::string& actor, nlohmann::json v, bool current) {
+  if (!all.contains(actor)) {
+    all[actor] = std::move(v);
+    return;
+  }
+  nlohmann::json& x = all[actor];
+  const std::uint64_t in = x.value("in", std::uint64_t{0}) + v.value("in", std::uint64_t{0});
+  const std::uint64_t out = x.value("out", std::uint64_t{0}) + v.value("out", std::uint64_t{0});
+  if (current) x = std::move(v);
+  x["in"] = in;
+  x["out"] = out;
 }
 
 }  // namespace troupe::actors::internal

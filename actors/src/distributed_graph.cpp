@@ -13,6 +13,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <future>
 #include <map>
 #include <mutex>
@@ -77,6 +78,7 @@ struct distributed_graph::impl {
     }
     if (recoverer.joinable()) recoverer.join();  // bounded: its requests time out
     quit.store(true);
+    if (controller.joinable()) controller.join();
     if (loop.joinable()) loop.join();
   }
 
@@ -118,7 +120,9 @@ struct distributed_graph::impl {
   // (they wait for the nodes' answers, which the loop thread receives).
   std::deque<std::size_t> to_recover;  // under mutex
   int recovering = 0;                  // under mutex: queued or under way
-  int gens = 0;                        // recoverer thread
+  int gens = 0;                        // under reshaping
+  std::mutex reshaping;                // one restart or move at a time
+  std::thread controller;              // serves o.control once started (serve_control)
   bool stop_recovery = false;          // under mutex
   std::thread recoverer;               // loop thread starts it
 
@@ -239,6 +243,7 @@ struct distributed_graph::impl {
   /// bind new endpoints), rewire (their inputs connect, their receivers reconnect), the
   /// finished senders' counts, start. Recoverer thread; throws graph_error on failure.
   void restart_actors_of(std::size_t i) {
+    std::lock_guard one(reshaping);
     std::map<std::string, std::string> moves;
     std::vector<std::size_t> alive, skip;
     std::vector<json> replay;
@@ -317,6 +322,160 @@ struct distributed_graph::impl {
     auto f = post(target, {{"cmd", "start_part"}, {"gen", gen}, {"ready_timeout_ms", o.answer_timeout.count()}});
     answer(target, f, "start_part", true, 2 * o.answer_timeout);
     fw::log(fw::log_level::info, "graph '" + d.name + "': restarted on node '" + conns[target].decl->name + "'");
+  }
+
+  /// `cmd` with `extra` to the nodes `to`, at once; their answers (each must be ok).
+  std::vector<json> to_nodes(const std::vector<std::size_t>& to, json cmd, const json& extra, std::chrono::milliseconds timeout) {
+    for (const auto& [k, v] : extra.items()) cmd[k] = v;
+    std::vector<std::future<json>> fs;
+    for (std::size_t k : to) fs.push_back(post(k, cmd));
+    std::vector<json> answers;
+    for (std::size_t n = 0; n < to.size(); ++n) answers.push_back(answer(to[n], fs[n], cmd.value("cmd", ""), true, timeout));
+    return answers;
+  }
+
+  /// distributed_graph::move (docs/distributing.md#moving-an-actor).
+  void move(const std::string& actor, const std::string& node) {
+    std::lock_guard one(reshaping);
+    std::vector<std::size_t> alive;
+    std::size_t target = conns.size(), source = conns.size();
+    int gen = 0;
+    std::string from_node;
+    {
+      std::lock_guard lock(mutex);
+      if (!running.load()) throw graph_error("graph '" + d.name + "': cannot move actor '" + actor + "': the graph is not running");
+      if (!current.node_of.contains(actor)) {
+        std::string names;
+        for (const std::string& a : current.actors) names += (names.empty() ? "" : ", ") + a;
+        throw graph_error("cannot move actor '" + actor + "': graph '" + d.name + "' has no such actor (actors: " + names + ")");
+      }
+      if (!d.find_node(node)) {
+        std::string names;
+        for (const node_decl& n : d.nodes) names += (names.empty() ? "" : ", ") + n.name;
+        throw graph_error("cannot move actor '" + actor + "' to node '" + node + "': graph '" + d.name + "' has no such node (nodes: " + names + ")");
+      }
+      if (finished_events.contains(actor)) throw graph_error("cannot move actor '" + actor + "': it has finished");
+      from_node = current.node_of.at(actor);
+      if (from_node == node) throw graph_error("cannot move actor '" + actor + "' to node '" + node + "': it runs there already");
+      for (std::size_t k = 0; k < conns.size(); ++k) {
+        if (conns[k].decl->name == node) target = k;
+        if (conns[k].decl->name == from_node) source = k;
+        if (!lost[k]) alive.push_back(k);
+      }
+      if (lost[target]) throw graph_error("cannot move actor '" + actor + "' to node '" + node + "': that node is lost");
+      if (lost[source]) throw graph_error("cannot move actor '" + actor + "': its node '" + from_node + "' is lost");
+      for (const placed_link& l : current.links)
+        if (l.multicast && (actor_of(l.from) == actor || actor_of(l.to) == actor))
+          throw graph_error("cannot move actor '" + actor + "': its link " + l.from + " -> " + l.to +
+                            " is multicast, and moving the ends of multicast links is not supported");
+      gen = ++gens;
+      done[target] = false;  // it runs an actor again, of this generation
+      min_gen[target] = gen;
+      ++recovering;
+    }
+    struct under_way {
+      impl* self;
+      ~under_way() {
+        std::lock_guard lock(self->mutex);
+        --self->recovering;
+        self->changed.notify_all();
+      }
+    } guard{this};
+    fw::log(fw::log_level::info, "graph '" + d.name + "': moving " + actor + " from node '" + from_node + "' to node '" + node + "'");
+    const auto t = o.answer_timeout, drain = o.drain_timeout;
+    const json gen_cmd{{"gen", gen}, {"timeout_ms", t.count()}, {"drain_timeout_ms", drain.count()}};
+    // 1. Its senders pause: what each sent it is final.
+    json expect = json::object();
+    for (const json& a : to_nodes(alive, {{"cmd", "pause"}, {"actor", actor}, {"on", true}}, gen_cmd, 2 * t))
+      for (const auto& [id, n] : a.at("sent").items()) expect[id] = n;
+    auto resume = [&] { to_nodes(alive, {{"cmd", "pause"}, {"actor", actor}, {"on", false}}, gen_cmd, 2 * t); };
+    // 2. It reads all that, sends what it holds, and leaves with its state.
+    json out;
+    try {
+      out = to_nodes({source}, {{"cmd", "move_out"}, {"actor", actor}, {"expect", expect}}, gen_cmd, drain + 2 * t).front();
+    } catch (...) {
+      resume();  // it stays where it is
+      throw;
+    }
+    if (out.value("finished", false)) {
+      resume();
+      throw graph_error("cannot move actor '" + actor + "': it finished first");
+    }
+    try {
+      std::vector<std::size_t> skip;
+      std::vector<json> replay;
+      placement_plan now;
+      {
+        std::lock_guard lock(mutex);
+        relocate(current, d, {{actor, node}}, gen, o.force_tcp);
+        std::set<std::string> replayed;
+        for (const placed_link& l : current.links) {
+          if (l.gen != gen || !l.remote()) continue;
+          auto f = finished_events.find(actor_of(l.from));
+          if (f == finished_events.end()) continue;
+          skip.push_back(l.id);  // its sender finished: nothing more comes
+          if (replayed.insert(f->first).second) replay.push_back(f->second);
+        }
+        now = current;
+      }
+      // 3. It is built on `node` from its state; its senders bind new endpoints for it.
+      json exposed = json::object();
+      for (const json& a : to_nodes(alive, {{"cmd", "relocate"}, {"moves", {{actor, node}}}, {"skip", skip}, {"state", {{actor, out.at("state")}}}},
+                                    gen_cmd, 2 * t))
+        for (const auto& [id, ep] : a.at("exposed").items()) exposed[id] = ep;
+      json endpoints = json::object();
+      for (const placed_link& l : now.links) {
+        if (l.gen != gen || !l.remote()) continue;
+        const std::string key = std::to_string(l.id);
+        endpoints[key] = exposed.contains(key) ? exposed[key] : json(nullptr);
+        fw::log(fw::log_level::info, "link " + l.from + " (" + l.from_node + ") -> " + l.to + " (" + l.to_node + "): " + l.transport +
+                                          (endpoints[key].is_null() ? " (its sender had finished)" : " at " + endpoints[key].get<std::string>()));
+      }
+      // 4. Its inputs connect to its senders; its receivers read what it sent before, then
+      // take what it sends from its new place.
+      to_nodes(alive, {{"cmd", "rewire"}, {"endpoints", endpoints}, {"drain", out.at("sent")}, {"port_drain", out.at("port_sent")}}, gen_cmd,
+               drain + 2 * t);
+      // 5. Its senders go on (towards its new place), it starts.
+      resume();
+      for (const json& e : replay) to_nodes({target}, {{"cmd", "upstream_finished"}, {"actor", e.at("actor")}, {"sent", e.at("sent")}}, json::object(), t);
+      to_nodes({target}, {{"cmd", "start_part"}, {"gen", gen}, {"ready_timeout_ms", t.count()}}, json::object(), 2 * t);
+    } catch (const std::exception& e) {
+      std::lock_guard lock(mutex);
+      errors[source] = "graph '" + d.name + "': moving actor '" + actor + "' to node '" + node + "' failed after it left node '" + from_node +
+                       "': " + e.what();
+      fw::log(fw::log_level::error, errors[source]);
+      changed.notify_all();
+      throw graph_error(errors[source]);
+    }
+    fw::log(fw::log_level::info, "graph '" + d.name + "': " + actor + " moved to node '" + node + "'");
+  }
+
+  /// Serves o.control: "move" requests (REP, one at a time) until the coordinator goes.
+  void serve_control() {
+    messaging::socket rep(ctx, messaging::socket_type::rep);
+    try {
+      rep.set(messaging::option::rcvtimeo, 100);
+      rep.set(messaging::option::linger, 0);
+      rep.bind(o.control);
+    } catch (const std::exception& e) {
+      fw::log(fw::log_level::warning, "graph '" + d.name + "': cannot serve commands at " + o.control + " (`troupe move` cannot reach this run): " + e.what());
+      return;
+    }
+    messaging::message m;
+    while (!quit.load()) {
+      if (!rep.recv(m)) continue;
+      json c = internal::parse_control(m);
+      json r{{"ok", true}};
+      try {
+        if (c.contains("bad")) throw graph_error("bad request: " + c["bad"].get<std::string>());
+        if (c.value("cmd", "") != "move") throw graph_error("unknown command '" + c.value("cmd", "") + "' (the coordinator serves: move)");
+        move(c.at("actor").get<std::string>(), c.at("to").get<std::string>());
+      } catch (const std::exception& e) {
+        r = {{"ok", false}, {"error", e.what()}};
+      }
+      rep.send(internal::control_frame(std::move(r)));
+    }
+    if (o.control.starts_with("ipc://")) ::unlink(o.control.substr(6).c_str());
   }
 
   /// An actor finished on some node: its remote links' receivers learn how many messages to
@@ -504,6 +663,37 @@ void distributed_graph::start() {
   p_->all({{"cmd", "start"}, {"ready_timeout_ms", p_->o.answer_timeout.count()}}, true, 2 * p_->o.answer_timeout);
   p_->started = true;
   p_->running.store(true);
+  if (!p_->o.control.empty()) p_->controller = std::thread([p = p_.get()] { p->serve_control(); });
+}
+
+void distributed_graph::move(const std::string& actor, const std::string& node) { p_->move(actor, node); }
+
+std::string coordinator_endpoint(const graph_description& d) {
+  // A run is its graph on its nodes: two runs of one graph on other nodes do not collide.
+  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a
+  for (const node_decl& n : d.nodes)
+    for (const char ch : n.name + "=" + n.control + ";") h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ULL;
+  char tail[24];
+  std::snprintf(tail, sizeof tail, "-%08x.ipc", static_cast<unsigned>(h ^ (h >> 32)));
+  return "ipc:///tmp/troupe-coordinator-" + d.name + tail;
+}
+
+void request_move(messaging::context& ctx, const std::string& endpoint, const std::string& actor, const std::string& node,
+                  std::chrono::milliseconds timeout) {
+  if (endpoint.starts_with("ipc://") && !std::filesystem::exists(endpoint.substr(6)))
+    throw graph_error("no coordinator serves commands at " + endpoint + " (is `troupe run` of this graph running on this host?)");
+  messaging::socket s(ctx, messaging::socket_type::req);
+  s.set(messaging::option::rcvtimeo, static_cast<int>(timeout.count()));
+  s.set(messaging::option::linger, 0);
+  s.connect(endpoint);
+  s.send(internal::control_frame({{"cmd", "move"}, {"actor", actor}, {"to", node}}));
+  messaging::message m;
+  if (!s.recv(m))
+    throw graph_error("the coordinator at " + endpoint + " did not answer within " + std::to_string(timeout.count()) +
+                      " ms (is `troupe run` of this graph running on this host?)");
+  const json j = internal::parse_control(m);
+  if (j.contains("bad")) throw graph_error("the coordinator at " + endpoint + ": " + j["bad"].get<std::string>());
+  if (!j.value("ok", false)) throw graph_error(j.value("error", std::string("the move failed")));
 }
 
 stop_report distributed_graph::wait(std::chrono::milliseconds timeout) { return wait_nodes(timeout, true); }
@@ -547,20 +737,22 @@ stop_report distributed_graph::stop(stop_mode mode, std::chrono::milliseconds ti
 nlohmann::json distributed_graph::counters() const {
   json c = json::object();
   const std::vector<json> st = p_->all_tolerant({{"cmd", "status"}}, std::chrono::seconds(2));
-  for (std::size_t i = 0; i < st.size(); ++i) {
-    if (!st[i].contains("counters")) continue;
-    for (auto& [actor, v] : st[i]["counters"].items()) {
-      c[actor] = v;
-      c[actor]["node"] = p_->conns[i].decl->name;
-    }
-  }
-  // In spawn order, and every actor present (a node that answered nothing: zeros).
-  json ordered = json::object();
   std::map<std::string, std::string, std::less<>> node_of;
   {
     std::lock_guard lock(p_->mutex);
     node_of = p_->current.node_of;
   }
+  for (std::size_t i = 0; i < st.size(); ++i) {
+    if (!st[i].contains("counters")) continue;
+    for (const auto& [actor, entry] : st[i]["counters"].items()) {
+      json v = entry;
+      v["node"] = p_->conns[i].decl->name;
+      const bool current = node_of.contains(actor) && node_of.at(actor) == p_->conns[i].decl->name;
+      internal::merge_counters(c, actor, std::move(v), current);  // a moved actor: each place it ran
+    }
+  }
+  // In spawn order, and every actor present (a node that answered nothing: zeros).
+  json ordered = json::object();
   for (const std::string& a : p_->plan.actors) {
     if (c.contains(a)) {
       ordered[a] = c[a];

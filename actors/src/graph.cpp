@@ -394,6 +394,90 @@ bool graph::reconnect_remote(std::string_view from, std::string_view before, std
   }
 }
 
+// ---- live migration ----
+
+namespace {
+
+/// The one cell named `name` (an actor or one replica).
+cell* named_cell(const graph_core& g, std::string_view name) {
+  const auto& cells = resolve(g, name);
+  if (cells.size() != 1) throw graph_error("'" + std::string(name) + "' names a pool; name one replica, as '" + std::string(name) + "[0]'");
+  return cells.front();
+}
+
+}  // namespace
+
+std::optional<graph::sent_counts> graph::pause_output(std::string_view from, bool paused, std::chrono::milliseconds timeout) {
+  auto [c, pname] = one_cell(*core_, from);
+  output* o = c->find_output(pname);
+  if (!o) throw graph_error("cannot pause '" + std::string(from) + "': it is an input port");
+  auto sent = std::make_shared<sent_counts>();
+  if (!run_in_actor(*c, [c = c, o, sent, paused] { *sent = c->pause_output(*o, paused); }, timeout)) return std::nullopt;
+  return std::move(*sent);
+}
+
+std::optional<graph::moved_actor> graph::move_out(std::string_view actor, const sent_counts& expect, std::chrono::milliseconds timeout) {
+  cell* c = named_cell(*core_, actor);
+  auto result = std::make_shared<std::promise<cell::moved>>();
+  std::future<cell::moved> f = result->get_future();
+  run_in_actor(*c, [c, expect, result] {
+    c->move_out(expect, [result](cell::moved m) { result->set_value(std::move(m)); });
+  }, timeout);
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (f.wait_for(std::chrono::milliseconds(10)) != std::future_status::ready) {
+    if (c->state() == cell::phase::finished) {
+      if (f.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready) break;
+      return std::nullopt;  // it finished (a hard stop) before it was drained
+    }
+    if (std::chrono::steady_clock::now() > end) {
+      run_in_actor(*c, [c] { c->cancel_move(); }, timeout);
+      if (f.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready) break;  // drained meanwhile
+      throw graph_error("actor '" + std::string(actor) + "' did not take everything sent to it within " +
+                        std::to_string(timeout.count()) + " ms; it stays where it is");
+    }
+  }
+  cell::moved m = f.get();
+  if (!m.error.empty()) throw graph_error(m.error + "; it stays where it is");
+  return moved_actor{std::move(m.state), std::move(m.sent)};
+}
+
+void graph::set_state(std::string_view actor, nlohmann::json state) {
+  if (core_->started) throw graph_error("graph '" + core_->name + "': set_state('" + std::string(actor) + "') after start()");
+  named_cell(*core_, actor)->set_initial_state(std::move(state));
+}
+
+bool graph::adopt_remote(std::string_view from, std::string_view before, std::string_view endpoint, std::string_view to, bool was_local,
+                         std::chrono::milliseconds timeout) {
+  auto [r, pname] = one_cell(*core_, to);
+  input* i = r->find_input(pname);
+  if (!i) throw graph_error("cannot link '" + std::string(from) + "' -> '" + std::string(to) + "': '" + std::string(to) + "' is an output port");
+  try {
+    return run_in_actor(*r, [r = r, i, up = std::string(parse(from).actor), old = std::string(before), ep = std::string(endpoint),
+                             was_local] { r->adopt_remote_upstream(up, *i, old, ep, was_local); }, timeout);
+  } catch (const messaging::error& e) {
+    throw graph_error("cannot link '" + std::string(from) + "' -> '" + std::string(to) + "' over '" + std::string(endpoint) + "': " + e.what());
+  }
+}
+
+std::optional<std::uint64_t> graph::received_from(std::string_view to, std::string_view endpoint, std::chrono::milliseconds timeout) {
+  auto [r, pname] = one_cell(*core_, to);
+  input* i = r->find_input(pname);
+  if (!i) throw graph_error("'" + std::string(to) + "' is an output port");
+  auto n = std::make_shared<std::uint64_t>(0);
+  if (!run_in_actor(*r, [r = r, i, n, ep = std::string(endpoint)] { *n = r->received_from(*i, ep); }, timeout)) return std::nullopt;
+  return *n;
+}
+
+bool graph::forget_endpoint(std::string_view to, std::string_view before, std::string_view endpoint, bool disconnect,
+                            std::chrono::milliseconds timeout) {
+  auto [r, pname] = one_cell(*core_, to);
+  input* i = r->find_input(pname);
+  if (!i) throw graph_error("'" + std::string(to) + "' is an output port");
+  return run_in_actor(*r, [r = r, i, old = std::string(before), ep = std::string(endpoint), disconnect] {
+    r->forget_endpoint(*i, old, ep, disconnect);
+  }, timeout);
+}
+
 void graph::remote_finished(std::string_view actor, const sent_counts& sent) {
   for (auto& c : core_->cells) c->remote_finished(actor, sent);
 }

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -54,6 +55,7 @@ struct node::state {
   std::string run_id;
   std::unique_ptr<graph_description> desc;
   placement_plan plan;
+  placement_plan plan_before;  // as it was before the last "relocate" (a move's old links)
   bool force_tcp = false;
   std::unique_ptr<graph> g;
   // Parts of lost nodes' actors restarted here ("relocate"), by generation; started apart.
@@ -310,6 +312,75 @@ void node::run() {
       announce(c);
       return r;
     }
+    if (cmd == "pause" || cmd == "move_out") {
+      // "done" too: the actors of the first part may have ended (or moved away) meanwhile.
+      if (!stp->g || (stp->ph != state::phase::running && stp->ph != state::phase::done))
+        return fail("'" + cmd + "' needs a running graph (state: " + std::string(state::name(stp->ph)) + ")");
+      const std::string actor = c.at("actor").get<std::string>();
+      const auto timeout = std::chrono::milliseconds(c.value("timeout_ms", 10000));
+      auto actor_of = [](const std::string& addr) { return addr.substr(0, addr.rfind('.')); };
+      auto link_endpoint = [&](std::size_t id) {  // the endpoint bound here for link `id`
+        std::lock_guard lock(stp->mutex);
+        for (const auto& [ep, x] : stp->exposed_link)
+          if (x == id) return ep;
+        return std::string();
+      };
+      if (cmd == "pause") {
+        // The outputs here feeding `actor` pause (or resume); paused, what each sent over its
+        // link to it is final.
+        const bool on = c.at("on").get<bool>();
+        std::map<std::pair<int, std::string>, std::optional<graph::sent_counts>> outputs;
+        json sent = json::object(), finished = json::array();
+        for (const placed_link& l : stp->plan.links) {
+          if (actor_of(l.to) != actor || l.from_node != opts_.name || actor_of(l.from) == actor) continue;
+          const auto key = std::make_pair(l.from_part, l.from);
+          if (!outputs.contains(key)) outputs[key] = stp->part(l.from_part).pause_output(l.from, on, timeout);
+          const auto& res = outputs[key];
+          if (!res) {
+            finished.push_back(l.id);
+          } else if (l.remote()) {
+            auto n = res->find(link_endpoint(l.id));
+            sent[std::to_string(l.id)] = n == res->end() ? 0 : n->second;
+          }
+        }
+        r["sent"] = std::move(sent);
+        r["finished"] = std::move(finished);
+        return r;
+      }
+      // move_out: the actor reads what its paused senders sent, then ends here with its state.
+      graph::sent_counts expect;
+      for (const placed_link& l : stp->plan.links) {
+        if (actor_of(l.to) != actor || !l.remote() || l.to_node != opts_.name) continue;
+        const std::string key = std::to_string(l.id);
+        if (c.at("expect").contains(key) && stp->connected.contains(l.id)) expect[stp->connected[l.id]] = c.at("expect").at(key).get<std::uint64_t>();
+      }
+      const auto drain_timeout = std::chrono::milliseconds(c.value("drain_timeout_ms", 30000));
+      std::optional<graph::moved_actor> res;
+      try {
+        res = stp->part(stp->plan.part(actor)).move_out(actor, expect, drain_timeout);
+      } catch (const graph_error& e) {
+        return fail(e.what());
+      }
+      if (!res) {
+        r["finished"] = true;
+        return r;
+      }
+      r["state"] = res->state;
+      json sent = json::object(), port_sent = json::object();
+      for (const placed_link& l : stp->plan.links) {
+        if (actor_of(l.from) != actor) continue;
+        if (l.remote()) {
+          auto n = res->sent.find(link_endpoint(l.id));
+          sent[std::to_string(l.id)] = n == res->sent.end() ? 0 : n->second;
+        } else {
+          auto n = res->sent.find("inproc://" + stp->desc->name + "/" + actor + "/" + l.from.substr(l.from.rfind('.') + 1));
+          port_sent[l.from] = n == res->sent.end() ? 0 : n->second;
+        }
+      }
+      r["sent"] = std::move(sent);
+      r["port_sent"] = std::move(port_sent);
+      return r;
+    }
     if (cmd == "relocate") {
       // Actors of a lost node restart: those coming here form a part of their own; outputs
       // here feeding any of them bind a new endpoint (docs/distributing.md#failure).
@@ -319,6 +390,7 @@ void node::run() {
       const auto moves = c.at("moves").get<std::map<std::string, std::string>>();
       const auto skip = c.value("skip", std::vector<std::size_t>{});
       const auto timeout = std::chrono::milliseconds(c.value("timeout_ms", 10000));
+      stp->plan_before = stp->plan;
       relocate(stp->plan, *stp->desc, moves, gen, stp->force_tcp);
       stp->gen = gen;
       json exposed = json::object();
@@ -327,6 +399,9 @@ void node::run() {
       if (here) {
         auto part = std::make_unique<graph>(ctx_, stp->desc->name, types_);
         graph_file::build_moved_part(*part, *stp->desc, stp->plan, opts_.name, gen);
+        if (c.contains("state"))  // a move: the actor goes on from its state
+          for (const auto& [a, st] : c.at("state").items())
+            if (moves.at(a) == opts_.name) part->set_state(a, st);
         for (const placed_link& l : stp->plan.links)
           if (l.remote() && l.from_node == opts_.name && l.from_part == gen) exposed[std::to_string(l.id)] = expose_link(*part, l);
         finished_hook(*part);
@@ -372,6 +447,16 @@ void node::run() {
       const int gen = c.at("gen").get<int>();
       const json& eps = c.at("endpoints");
       const auto timeout = std::chrono::milliseconds(c.value("timeout_ms", 10000));
+      // A move (not a restart) says how much the moved actor sent before: by link for its
+      // links to other processes, by output for those to actors here (their pipes hold it).
+      const bool move = c.contains("drain");
+      struct switching {
+        graph* to;
+        std::size_t id;
+        std::string from, input, before, after;
+        bool was_local;
+      };
+      std::vector<switching> switches;
       for (const placed_link& l : stp->plan.links) {
         if (l.gen != gen || !l.remote() || l.to_node != opts_.name) continue;
         const std::string key = std::to_string(l.id);
@@ -385,6 +470,18 @@ void node::run() {
             to.connect_remote(l.from, ep.get<std::string>(), l.to, l.topics);
             stp->connected[l.id] = ep.get<std::string>();
           }
+        } else if (move) {
+          // Its sender moves: connect the new endpoint now (nothing comes from there before
+          // the moved actor starts), leave the old one once all it sent was read (below).
+          if (ep.is_null()) return fail("no endpoint for link " + l.from + " -> " + l.to);
+          const placed_link& old = stp->plan_before.links.at(l.id);
+          const bool was_local = !old.remote();
+          const std::string sender = l.from.substr(0, l.from.rfind('.'));
+          const std::string before = was_local ? "inproc://" + stp->desc->name + "/" + sender + "/" + l.from.substr(l.from.rfind('.') + 1)
+                                               : (stp->connected.contains(l.id) ? stp->connected[l.id] : std::string());
+          to.adopt_remote(l.from, before, ep.get<std::string>(), l.to, was_local, timeout);
+          stp->connected[l.id] = ep.get<std::string>();
+          switches.push_back({&to, l.id, l.from, l.to, before, ep.get<std::string>(), was_local});
         } else {
           if (ep.is_null()) return fail("no endpoint for link " + l.from + " -> " + l.to);
           const std::string before = stp->connected.contains(l.id) ? stp->connected[l.id] : std::string();
@@ -393,6 +490,31 @@ void node::run() {
         }
         fw::log(fw::log_level::info, "link " + l.from + " (node " + l.from_node + ") -> " + l.to + ": " + l.transport +
                                           ", connected to " + (ep.is_null() ? std::string("nothing (its sender finished)") : ep.get<std::string>()));
+      }
+      if (!switches.empty()) {
+        // Per-link order: the receivers read all the moved actor sent from its old place
+        // before it starts at the new one (the coordinator starts it after this answer).
+        const json& drain = c.at("drain");
+        const json port_drain = c.value("port_drain", json::object());
+        const auto deadline = clock::now() + std::chrono::milliseconds(c.value("drain_timeout_ms", 30000));
+        std::map<std::string, std::uint64_t> got;  // per old remote link id, or per sending output (local)
+        for (;;) {
+          got.clear();
+          for (const switching& s : switches) {
+            const auto n = s.to->received_from(s.input, s.before, timeout);
+            got[s.was_local ? s.from : std::to_string(s.id)] += n.value_or(std::numeric_limits<std::uint64_t>::max() / 4);
+          }
+          std::string short_of;
+          for (const auto& [key, n] : got) {
+            const json& want = port_drain.contains(key) ? port_drain.at(key) : (drain.contains(key) ? drain.at(key) : json(0));
+            if (n < want.get<std::uint64_t>())
+              short_of = key + " (" + std::to_string(n) + " of " + std::to_string(want.get<std::uint64_t>()) + ")";
+          }
+          if (short_of.empty()) break;
+          if (clock::now() > deadline) return fail("the moved actor's receivers did not read all it sent from its old place in time: " + short_of);
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+        for (const switching& s : switches) s.to->forget_endpoint(s.input, s.before, s.after, true, timeout);
       }
       return r;
     }
@@ -452,7 +574,10 @@ void node::run() {
         json counters = json::object(), actors = json::array(), links = json::array();
         for (graph* x : stp->graphs()) {
           json part = x->counters();
-          for (auto& [a, v] : part.items()) counters[a] = std::move(v);
+          for (auto& [a, v] : part.items()) {
+            const bool current = v.value("state", std::string()) != "moved";
+            internal::merge_counters(counters, a, std::move(v), current);
+          }
           for (const std::string& a : x->actors()) actors.push_back(a);
           for (const link_info& l : x->links())
             links.push_back({{"from", l.from}, {"to", l.to}, {"topics", l.topics}, {"messages", l.messages}});

@@ -87,6 +87,7 @@ void output::hold(messaging::multipart&& parts) {
 }
 
 bool output::flush_held() noexcept {
+  if (paused_) return false;
   while (held_head_ < held_.size()) {
     if (!sock_.send(held_[held_head_], messaging::flags::dontwait)) return false;
     ++held_head_;
@@ -100,13 +101,13 @@ bool output::flush_held() noexcept {
 bool output::send(messaging::multipart& parts) {
   internal::cell& c = *cell_;
   if (c.style() == actor_style::handler) {
-    if (held_count_.load(std::memory_order_relaxed) != 0 || !sock_.send(parts, messaging::flags::dontwait))
+    if (paused_ || held_count_.load(std::memory_order_relaxed) != 0 || !sock_.send(parts, messaging::flags::dontwait))
       hold(std::move(parts));
     counted();
     return true;
   }
   for (;;) {
-    if (sock_.send(parts, messaging::flags::dontwait)) {
+    if (!paused_ && sock_.send(parts, messaging::flags::dontwait)) {
       counted();
       return true;
     }
@@ -118,7 +119,7 @@ bool output::send(messaging::multipart& parts) {
 bool output::send(messaging::message&& part) {
   internal::cell& c = *cell_;
   if (c.style() == actor_style::handler) {
-    if (held_count_.load(std::memory_order_relaxed) != 0 || !sock_.send(part, messaging::flags::dontwait)) {
+    if (paused_ || held_count_.load(std::memory_order_relaxed) != 0 || !sock_.send(part, messaging::flags::dontwait)) {
       messaging::multipart parts;
       parts.push_back(std::move(part));
       hold(std::move(parts));
@@ -127,7 +128,7 @@ bool output::send(messaging::message&& part) {
     return true;
   }
   for (;;) {
-    if (sock_.send(part, messaging::flags::dontwait)) {
+    if (!paused_ && sock_.send(part, messaging::flags::dontwait)) {
       counted();
       return true;
     }
@@ -141,7 +142,7 @@ bool output::send(std::string_view topic, messaging::message&& body) {
   messaging::message head(topic);
   const auto more = messaging::flags::dontwait | messaging::flags::sndmore;
   if (c.style() == actor_style::handler) {
-    if (held_count_.load(std::memory_order_relaxed) != 0 || !sock_.send(head, more)) {
+    if (paused_ || held_count_.load(std::memory_order_relaxed) != 0 || !sock_.send(head, more)) {
       messaging::multipart parts;
       parts.push_back(std::move(head));
       parts.push_back(std::move(body));
@@ -153,7 +154,7 @@ bool output::send(std::string_view topic, messaging::message&& body) {
     return true;
   }
   for (;;) {
-    if (sock_.send(head, more)) {
+    if (!paused_ && sock_.send(head, more)) {
       sock_.send(body, messaging::flags::dontwait);
       counted();
       return true;

@@ -23,6 +23,13 @@
 #       killed with SIGKILL mid-run is reported lost, square restarts on node a (as loaded as
 #       c, and first), ticks flow through it again, and the timed run drains exactly: exit 0,
 #       the sum took every tick but those queued in b when it died (at most the link HWMs)
+#   distributed.sh move   <tool> <graph> <dir> <nodes a,b,c> <targets t1,t2,...> [run args...]
+#       numbers -> counter (stateful) -> check (move_counter.json), paced: first `troupe move`
+#       refusals each naming the bad value (no such actor, no such node, the node it is on,
+#       a fiber-style actor); then the counter is moved to each target in turn while the run
+#       goes on. The run exits 0, the summary shows the counter on the last target with
+#       every number counted once, and both counters (state moved along) logged every number
+#       exactly once and in order: count=N sum=N(N-1)/2 disorder=0
 #   distributed.sh hang   <tool> <graph> <dir> <nodes a,b>
 #       an endless graph: node b frozen with SIGSTOP mid-run (its connections stay open) is
 #       reported lost once it misses its heartbeats, the run exits 1, node a is left idle
@@ -179,6 +186,41 @@ elif [ "$mode" = restart ]; then
   grep -q "^node a (.*): idle" "$dir/$tag-status.out" || problem "node a is not idle after the run"
   grep -q "^node c (.*): idle" "$dir/$tag-status.out" || problem "node c is not idle after the run"
   pids=("${pids[0]}" "${pids[2]}")
+  stop_nodes
+elif [ "$mode" = move ]; then
+  targets=$1
+  shift
+  n=$(grep -o '"count": [0-9]*' "$g" | grep -o '[0-9]*$')
+  "$tool" run "$g" --progress --timeout 120 "$@" >"$out" 2>"$err" &
+  run=$!
+  wait_progress "$err"
+  # refused: "$tool" move GRAPH ACTOR --to NODE, and what its error says
+  refused() {
+    "$tool" move "$g" "$1" --to "$2" >"$dir/$tag-refused.out" 2>&1 && problem "moving $1 to $2 was not refused"
+    grep -q "$3" "$dir/$tag-refused.out" || problem "moving $1 to $2: no '$3' in: $(cat "$dir/$tag-refused.out")"
+  }
+  refused nosuch c "cannot move actor 'nosuch': graph 'moving' has no such actor (actors: numbers, counter, check)"
+  refused counter z "cannot move actor 'counter' to node 'z': graph 'moving' has no such node (nodes: a, b, c)"
+  where=$(grep -o '"name": "counter", "type": "test.counter", "params": {[^}]*}, "node": "[a-z]*"' "$g" | grep -o '[a-z]*"$' | tr -d '"')
+  refused counter "$where" "cannot move actor 'counter' to node '$where': it runs there already"
+  refused numbers c "actor 'numbers' is fiber-style: moving it is not supported"
+  last=
+  for t in ${targets//,/ }; do
+    "$tool" move "$g" counter --to "$t" >"$dir/$tag-move.out" 2>&1 || problem "troupe move counter --to $t: $(cat "$dir/$tag-move.out")"
+    grep -q "counter moved to node '$t'" "$dir/$tag-move.out" || problem "troupe move counter --to $t did not say it moved"
+    last=$t
+  done
+  wait "$run"
+  rc=$?
+  [ "$rc" -eq 0 ] || problem "troupe run: exit code $rc, expected 0"
+  grep -q "graph 'moving': counter moved to node '$last'" "$err" || problem "the coordinator did not log the last move"
+  grep -Eq "^  counter +$n +$n +0  test.counter  \(node $last\)" "$err" || problem "the summary does not show counter on node $last with $n in and out"
+  sum=$((n * (n - 1) / 2))
+  for c in counter check; do
+    cat "$dir/$tag"-node-*.err | grep -q "counter $c: count=$n sum=$sum disorder=0" ||
+      problem "$c did not count every number once and in order (count=$n sum=$sum disorder=0): $(cat "$dir/$tag"-node-*.err | grep "counter $c:")"
+  done
+  all_idle "after the run"
   stop_nodes
 elif [ "$mode" = hang ]; then
   # --timeout bounds the run if the heartbeats were not watched (then no "lost" below).

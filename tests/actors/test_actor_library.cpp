@@ -2,6 +2,7 @@
 #include "test_actor_library.hpp"
 
 #include <troupe/actors/actor.hpp>
+#include <troupe/framework/log.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -30,9 +31,11 @@ struct numbers : ta::fiber_actor {
   static void ports(ta::port_list& p) { p.output("out"); }
   void run() override {
     const long long n = params().value("count", 0LL);
+    const long long per_ms = params().value("per_ms", 0LL);  // 0: as fast as the link takes them
     for (long long i = 0; i < n && !stopping(); ++i) {
       if (!out("out").send_value(i)) return;
       report_progress(static_cast<std::uint64_t>(i + 1), static_cast<std::uint64_t>(n));
+      if (per_ms > 0 && (i + 1) % per_ms == 0 && !sleep_for(std::chrono::milliseconds(1))) return;
     }
   }
 };
@@ -64,6 +67,36 @@ struct sum_sub : ta::handler_actor {
   static void ports(ta::port_list& p) { p.input("in", ta::port_kind::sub, {.hwm = 0}); }
   void on_message(ta::input&, tm::multipart& msg) override {
     add_result(params().value("key", name()), ta::decode<long long>(msg));
+  }
+};
+
+/// Stateful: counts and sums what it takes and checks that the sequence 0, 1, 2, ... arrives in
+/// order (a gap or a repeat is a disorder); forwards each value if params "forward". Its state
+/// moves with it (troupe move); on_stop logs it:
+/// "counter NAME: count=N sum=S disorder=D".
+struct counter : ta::handler_actor {
+  static void ports(ta::port_list& p) { p.input("in").output("out", ta::port_kind::push, {.required = false}); }
+  long long count = 0, total = 0, next = 0, disorder = 0;
+  void on_message(ta::input&, tm::multipart& msg) override {
+    const auto v = ta::decode<long long>(msg);
+    if (v != next) ++disorder;
+    next = v + 1;
+    ++count;
+    total += v;
+    if (params().value("forward", false)) out("out").send_value(v);
+  }
+  nlohmann::json save_state() const override {
+    return {{"count", count}, {"sum", total}, {"next", next}, {"disorder", disorder}};
+  }
+  void load_state(const nlohmann::json& s) override {
+    count = s.at("count").get<long long>();
+    total = s.at("sum").get<long long>();
+    next = s.at("next").get<long long>();
+    disorder = s.at("disorder").get<long long>();
+  }
+  void on_stop() override {
+    troupe::framework::log(troupe::framework::log_level::info, "counter " + name() + ": count=" + std::to_string(count) +
+                                                                   " sum=" + std::to_string(total) + " disorder=" + std::to_string(disorder));
   }
 };
 
@@ -116,5 +149,6 @@ void troupe_register_test_actors(troupe::actors::registry& r) {
   r.add<sum_sub>("test.sum_sub");
   r.add<ticker>("test.ticker");
   r.add<crash>("test.crash");
+  r.add<counter>("test.counter");
   r.add<stubborn>("test.stubborn");
 }

@@ -99,7 +99,7 @@ int run_distributed(const options& o, const ta::registry& types, const ta::graph
     return 0;
   }
   whole.reset();
-  ta::distributed_graph g(ctx, d, text, {.force_tcp = o.force_tcp});
+  ta::distributed_graph g(ctx, d, text, {.force_tcp = o.force_tcp, .control = ta::coordinator_endpoint(d)});
   if (o.attach) {
     framework::log(framework::log_level::info, "graph '" + d.name + "': attached to run " + g.attach());
   } else {
@@ -194,6 +194,20 @@ int stop_command(const options& o) {
   return r.finished && r.error.empty() ? 0 : 1;
 }
 
+/// Asks the graph's running coordinator (`troupe run` on this host) to move an actor.
+int move_command(const options& o) {
+  const ta::graph_description d = load_graph(o).d;
+  if (!d.distributed()) throw ta::graph_error("graph '" + d.name + "' lists no \"nodes\": 'move' moves actors between nodes");
+  framework::runtime rt;
+  messaging::context ctx(rt);
+  const std::string ep = ta::coordinator_endpoint(d);
+  std::printf("graph '%s': moving %s to node '%s'\n", d.name.c_str(), o.move_actor.c_str(), o.move_to.c_str());
+  std::fflush(stdout);
+  ta::request_move(ctx, ep, o.move_actor, o.move_to, std::chrono::seconds(120));
+  std::printf("graph '%s': %s moved to node '%s'\n", d.name.c_str(), o.move_actor.c_str(), o.move_to.c_str());
+  return 0;
+}
+
 int run_command(const options& o, const ta::registry& types) {
   const loaded_graph file = load_graph(o);
   const ta::graph_description& d = file.d;
@@ -233,6 +247,7 @@ int main(int argc, char** argv, const ta::registry& types) {
       case options::command::node: return node_command(o, types);
       case options::command::status: return status_command(o);
       case options::command::stop: return stop_command(o);
+      case options::command::move: return move_command(o);
     }
   } catch (const usage_error& e) {
     std::fprintf(stderr, "troupe: %s\n", e.what());

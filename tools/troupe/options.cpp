@@ -22,6 +22,10 @@ usage:
   troupe stop GRAPH.json [--hard]     drain (or stop at once) and tear down the run of a
                                       distributed graph that its nodes are running, e.g.
                                       one whose `troupe run` died
+  troupe move GRAPH.json ACTOR --to NODE
+                                      move a running actor of a distributed graph to
+                                      another node, its state with it (asks the graph's
+                                      `troupe run`, which must run on this host)
   troupe --help | --version
 
 A graph file with "nodes" (or given --node and --place) runs distributed: `troupe run` deploys each node's part to its
@@ -123,8 +127,10 @@ options parse_options(const std::vector<std::string>& args) {
     o.cmd = options::command::status;
   } else if (cmd == "stop") {
     o.cmd = options::command::stop;
+  } else if (cmd == "move") {
+    o.cmd = options::command::move;
   } else {
-    throw usage_error("unknown command '" + cmd + "' (expected run, graph, node, status, stop or types; try 'troupe --help')");
+    throw usage_error("unknown command '" + cmd + "' (expected run, graph, node, status, stop, move or types; try 'troupe --help')");
   }
   bool runs = o.cmd == options::command::run;
   for (std::size_t i = 1; i < args.size(); ++i) {
@@ -156,6 +162,8 @@ options parse_options(const std::vector<std::string>& args) {
       o.attach = true;
     } else if (a == "--hard" && o.cmd == options::command::stop) {
       o.hard = true;
+    } else if (a == "--to" && o.cmd == options::command::move) {
+      o.move_to = value();
     } else if (a == "--name" && o.cmd == options::command::node) {
       o.node_name = value();
     } else if (a == "--listen" && o.cmd == options::command::node) {
@@ -168,6 +176,8 @@ options parse_options(const std::vector<std::string>& args) {
       throw usage_error("unknown option '" + a + "' for '" + cmd + "' (try 'troupe --help')");
     } else if (o.graph_file.empty() && o.cmd != options::command::types && o.cmd != options::command::node) {
       o.graph_file = a;
+    } else if (o.cmd == options::command::move && o.move_actor.empty()) {
+      o.move_actor = a;
     } else {
       throw usage_error("unexpected argument '" + a + "'");
     }
@@ -178,6 +188,8 @@ options parse_options(const std::vector<std::string>& args) {
   } else if (o.cmd != options::command::types && o.graph_file.empty()) {
     throw usage_error("'" + cmd + "' needs a graph file");
   }
+  if (o.cmd == options::command::move && (o.move_actor.empty() || o.move_to.empty()))
+    throw usage_error("'move' needs an actor and --to NODE: troupe move GRAPH.json ACTOR --to NODE");
   const bool run_options = o.timeout || o.duration || !o.counters_json.empty() || o.progress != options::progress_mode::automatic;
   if (run_options && !runs) throw usage_error("--timeout, --duration, --counters-json and --progress need 'run' or 'graph --run'");
   if (o.timeout && o.duration) throw usage_error("--timeout and --duration exclude each other");

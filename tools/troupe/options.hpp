@@ -17,7 +17,7 @@ struct usage_error : std::runtime_error {
 };
 
 struct options {
-  enum class command { help, version, types, run, graph, node, status, stop } cmd = command::help;
+  enum class command { help, version, types, run, graph, node, status, stop, move } cmd = command::help;
   std::string graph_file;
   /// run: a bound on the run; reaching it is an error (the graph is drained, exit 1).
   std::optional<std::chrono::milliseconds> timeout;
@@ -33,6 +33,8 @@ struct options {
   bool hard = false;          ///< stop: stop at once instead of draining
   std::string node_name;      ///< node: --name
   std::string listen;         ///< node: --listen
+  std::string move_actor;     ///< move: the actor
+  std::string move_to;        ///< move: --to NODE
 };
 
 /// Parses argv[1..]; throws usage_error.

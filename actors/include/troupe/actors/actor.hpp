@@ -38,6 +38,16 @@ public:
   /// failure and not on a hard stop.
   virtual void on_stop() {}
 
+  /// Live migration (`troupe move`, distributed_graph::move): called once the actor has
+  /// taken every message sent to it before the move and will take no more here; what it
+  /// returns is given to load_state() of its new instance on the destination node. An actor
+  /// with no state keeps the default (null). Handler style only (a fiber actor's state is on
+  /// its fiber's stack: moving one is refused).
+  virtual nlohmann::json save_state() const;
+  /// On a moved actor's new instance, after construction and before on_start(), with what
+  /// save_state() returned. An exception escaping is a failure of start (see supervision).
+  virtual void load_state(const nlohmann::json& state);
+
   /// The actor's name in its graph ("parse", or "work[2]" for a replica).
   const std::string& name() const noexcept;
   /// The parameters given at spawn (a JSON object, maybe empty).

@@ -27,7 +27,22 @@ struct distribution_options {
   /// ZMTP heartbeats on the control connections; a node silent for 11 intervals, or whose
   /// connection closes, is reported lost.
   std::chrono::milliseconds heartbeat{500};
+  /// If set, the coordinator serves commands at this endpoint once started (`troupe move`
+  /// sends "move" there; see coordinator_endpoint()).
+  std::string control{};
+  /// How long a moved actor and its receivers may take to read what was sent before the move.
+  std::chrono::milliseconds drain_timeout{30000};
 };
+
+/// Where `troupe run` serves its coordinator's commands for graph `d`:
+/// ipc:///tmp/troupe-coordinator-NAME-HASH.ipc, HASH of the nodes and their endpoints.
+std::string coordinator_endpoint(const graph_description& d);
+
+/// Asks the coordinator at `endpoint` (a running `troupe run`) to move `actor` to `node`;
+/// throws graph_error with the coordinator's reason if it did not, or if it does not answer
+/// within `timeout`.
+void request_move(messaging::context& ctx, const std::string& endpoint, const std::string& actor, const std::string& node,
+                  std::chrono::milliseconds timeout);
 
 /// A distributed graph run from this process. Every call is thread-safe except that
 /// deploy() and start() are for one thread, once each, in that order. Errors of nodes (a
@@ -63,6 +78,16 @@ public:
   stop_report wait(std::chrono::milliseconds timeout);
   /// As graph::stop, on every node.
   stop_report stop(stop_mode mode = stop_mode::drain, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// Live migration: moves running actor `actor` (handler style) to node `node` while the
+  /// graph runs. Its senders pause; it reads everything they sent it and sends what it
+  /// holds; its save_state() goes to a new instance on `node` (load_state()); its senders
+  /// bind new endpoints and its receivers read what it sent before, then connect to it
+  /// there; it starts; its senders resume. Nothing queued to it is lost or sent twice, and
+  /// per-link order holds (docs/distributing.md#moving-an-actor). Blocks until done; throws
+  /// graph_error naming what is wrong (no such actor or node, finished, fiber-style, a
+  /// multicast link, a node not answering). A failure once the actor left its node stops the
+  /// graph with that error. Any thread; moves and restarts run one at a time.
+  void move(const std::string& actor, const std::string& node);
   /// Per-actor counters as graph::counters(), each with "node"; gathered from the nodes.
   nlohmann::json counters() const;
   /// Actors (replica names) in spawn order.

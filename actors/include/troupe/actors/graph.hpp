@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -201,6 +202,48 @@ public:
   /// published after start() is missed). Else false, and `waiting` names the first output
   /// still waiting.
   bool remote_ready(std::string& waiting);
+
+  // ---- live migration, the steps of distributed_graph::move (docs/distributing.md#moving-an-actor).
+  // Running graph, any thread; each step runs in the actor's own context at its next run (a
+  // fiber actor: when it next waits) and throws graph_error if that does not come within
+  // `timeout`.
+
+  /// Output `from` ("actor.port" of one actor) paused, or resumed: its sends are held
+  /// (handler style) or wait (fiber style), so its actor takes no input meanwhile. Returns
+  /// the messages sent so far over each endpoint expose() bound for it; nullopt if the actor
+  /// finished first.
+  std::optional<sent_counts> pause_output(std::string_view from, bool paused, std::chrono::milliseconds timeout);
+  /// What a moved actor leaves for its destination.
+  struct moved_actor {
+    nlohmann::json state;  ///< its save_state()
+    /// Messages it sent over each endpoint expose() bound for it and over each output's own
+    /// inproc endpoint (its in-process receivers, together).
+    sent_counts sent;
+  };
+  /// Actor `actor` (handler style, its senders paused) stops here to move elsewhere: it
+  /// reads what was sent to it — `expect[endpoint]` messages over each link from another
+  /// process connected at `endpoint`, a finished sender's announced count, what its
+  /// in-process senders queued — sends what it holds, and ends without finishing (no
+  /// on_stop(), no end of stream downstream). nullopt if it finished first. Throws
+  /// graph_error (and it goes on here) if it is fiber-style, save_state() fails, or it is
+  /// not drained within `timeout`.
+  std::optional<moved_actor> move_out(std::string_view actor, const sent_counts& expect, std::chrono::milliseconds timeout);
+  /// Before start(): actor `actor`'s first instance starts from `state` (load_state()).
+  void set_state(std::string_view actor, nlohmann::json state);
+  /// Input `to`'s link from `from` (an actor moving to another process), connected at
+  /// `before` — or in this process when `was_local` — also connects `endpoint`, where the
+  /// moved actor will send from; the link's end of stream is counted there from now on.
+  /// What is queued from `before` stays readable. False if the actor finished first.
+  bool adopt_remote(std::string_view from, std::string_view before, std::string_view endpoint, std::string_view to,
+                    bool was_local, std::chrono::milliseconds timeout);
+  /// Messages input `to` ("actor.port") has read from connections at `endpoint`; nullopt if
+  /// its actor finished.
+  std::optional<std::uint64_t> received_from(std::string_view to, std::string_view endpoint, std::chrono::milliseconds timeout);
+  /// Input `to` is done with `before` (everything from there read): disconnects from it if
+  /// `disconnect`; its link count goes on at `endpoint`. False if its actor finished.
+  bool forget_endpoint(std::string_view to, std::string_view before, std::string_view endpoint, bool disconnect,
+                       std::chrono::milliseconds timeout);
+
   /// Called when an actor here finishes, on the thread that finished it (keep it short, do
   /// not block), with the messages it sent over each endpoint expose() bound for it (keys as
   /// expose() returned them). Set before start().

@@ -150,6 +150,9 @@ public:
 private:
   friend class internal::cell;
   bool flush_held() noexcept;
+  // Paused while an actor it feeds moves to another node (actor context only): handler sends
+  // are held, fiber sends wait; nothing is flushed until resumed.
+  bool paused_ = false;
   std::vector<messaging::multipart> held_;
   std::size_t held_head_ = 0;
   std::atomic<std::size_t> held_count_{0};
