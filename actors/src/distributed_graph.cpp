@@ -277,15 +277,7 @@ struct distributed_graph::impl {
       for (auto& [a, n] : moves) n = conns[target].decl->name;
       gen = ++gens;
       relocate(current, d, moves, gen, o.force_tcp);
-      std::set<std::string> replayed;
-      for (const placed_link& l : current.links) {
-        if (l.gen != gen || !l.remote()) continue;
-        const std::string from = actor_of(l.from);
-        auto f = finished_events.find(from);
-        if (f == finished_events.end()) continue;
-        skip.push_back(l.id);  // its sender finished: nothing more comes, nothing to bind
-        if (replayed.insert(from).second) replay.push_back(f->second);
-      }
+      finished_senders(gen, skip, replay);
       done[target] = false;
       min_gen[target] = gen;
       now = current;
@@ -294,17 +286,32 @@ struct distributed_graph::impl {
       fw::log(fw::log_level::warning, "graph '" + d.name + "': restarting " + names + " of lost node '" + lost_name + "' on node '" +
                                           conns[target].decl->name + "' (on_node_lost: restart)");
     }
-    const json gen_cmd{{"gen", gen}, {"timeout_ms", o.answer_timeout.count()}};
-    auto on_alive = [&](json cmd) {
-      for (const auto& [k, v] : gen_cmd.items()) cmd[k] = v;
-      std::vector<std::future<json>> fs;
-      for (std::size_t k : alive) fs.push_back(post(k, cmd));
-      std::vector<json> answers;
-      for (std::size_t n = 0; n < alive.size(); ++n) answers.push_back(answer(alive[n], fs[n], cmd.value("cmd", ""), true, 2 * o.answer_timeout));
-      return answers;
-    };
+    const auto t = o.answer_timeout;
+    const json gen_cmd{{"gen", gen}, {"timeout_ms", t.count()}};
+    const json endpoints = relocate_on(alive, {{"cmd", "relocate"}, {"moves", moves}, {"skip", skip}}, gen_cmd, now, gen);
+    to_nodes(alive, {{"cmd", "rewire"}, {"endpoints", endpoints}}, gen_cmd, 2 * t);
+    start_moved(target, replay, gen);
+    fw::log(fw::log_level::info, "graph '" + d.name + "': restarted on node '" + conns[target].decl->name + "'");
+  }
+
+  /// The links of generation `gen` whose senders finished already (`skip`: nothing to bind)
+  /// and their "finished" events, once each (`replay`). Under mutex.
+  void finished_senders(int gen, std::vector<std::size_t>& skip, std::vector<json>& replay) const {
+    std::set<std::string> replayed;
+    for (const placed_link& l : current.links) {
+      if (l.gen != gen || !l.remote()) continue;
+      auto f = finished_events.find(actor_of(l.from));
+      if (f == finished_events.end()) continue;
+      skip.push_back(l.id);
+      if (replayed.insert(f->first).second) replay.push_back(f->second);
+    }
+  }
+
+  /// The "relocate" step of a restart or a move on the nodes `alive`: the endpoint each link
+  /// of generation `gen` (in plan `now`) got, by link id (null: its sender had finished).
+  json relocate_on(const std::vector<std::size_t>& alive, const json& cmd, const json& extra, const placement_plan& now, int gen) {
     json exposed = json::object();
-    for (const json& a : on_alive({{"cmd", "relocate"}, {"moves", moves}, {"skip", skip}}))
+    for (const json& a : to_nodes(alive, cmd, extra, 2 * o.answer_timeout))
       for (const auto& [id, ep] : a.at("exposed").items()) exposed[id] = ep;
     json endpoints = json::object();
     for (const placed_link& l : now.links) {
@@ -314,14 +321,16 @@ struct distributed_graph::impl {
       fw::log(fw::log_level::info, "link " + l.from + " (" + l.from_node + ") -> " + l.to + " (" + l.to_node + "): " + l.transport +
                                         (endpoints[key].is_null() ? " (its sender had finished)" : " at " + endpoints[key].get<std::string>()));
     }
-    on_alive({{"cmd", "rewire"}, {"endpoints", endpoints}});
-    for (const json& e : replay) {
-      auto f = post(target, {{"cmd", "upstream_finished"}, {"actor", e.at("actor")}, {"sent", e.at("sent")}});
-      answer(target, f, "upstream_finished");
-    }
-    auto f = post(target, {{"cmd", "start_part"}, {"gen", gen}, {"ready_timeout_ms", o.answer_timeout.count()}});
-    answer(target, f, "start_part", true, 2 * o.answer_timeout);
-    fw::log(fw::log_level::info, "graph '" + d.name + "': restarted on node '" + conns[target].decl->name + "'");
+    return endpoints;
+  }
+
+  /// The last step of a restart or a move: node `target` learns of the senders that finished
+  /// (`replay`) and starts its part `gen`.
+  void start_moved(std::size_t target, const std::vector<json>& replay, int gen) {
+    const auto t = o.answer_timeout;
+    for (const json& e : replay)
+      to_nodes({target}, {{"cmd", "upstream_finished"}, {"actor", e.at("actor")}, {"sent", e.at("sent")}}, json::object(), t);
+    to_nodes({target}, {{"cmd", "start_part"}, {"gen", gen}, {"ready_timeout_ms", t.count()}}, json::object(), 2 * t);
   }
 
   /// `cmd` with `extra` to the nodes `to`, at once; their answers (each must be ok).
@@ -408,37 +417,19 @@ struct distributed_graph::impl {
       {
         std::lock_guard lock(mutex);
         relocate(current, d, {{actor, node}}, gen, o.force_tcp);
-        std::set<std::string> replayed;
-        for (const placed_link& l : current.links) {
-          if (l.gen != gen || !l.remote()) continue;
-          auto f = finished_events.find(actor_of(l.from));
-          if (f == finished_events.end()) continue;
-          skip.push_back(l.id);  // its sender finished: nothing more comes
-          if (replayed.insert(f->first).second) replay.push_back(f->second);
-        }
+        finished_senders(gen, skip, replay);
         now = current;
       }
       // 3. It is built on `node` from its state; its senders bind new endpoints for it.
-      json exposed = json::object();
-      for (const json& a : to_nodes(alive, {{"cmd", "relocate"}, {"moves", {{actor, node}}}, {"skip", skip}, {"state", {{actor, out.at("state")}}}},
-                                    gen_cmd, 2 * t))
-        for (const auto& [id, ep] : a.at("exposed").items()) exposed[id] = ep;
-      json endpoints = json::object();
-      for (const placed_link& l : now.links) {
-        if (l.gen != gen || !l.remote()) continue;
-        const std::string key = std::to_string(l.id);
-        endpoints[key] = exposed.contains(key) ? exposed[key] : json(nullptr);
-        fw::log(fw::log_level::info, "link " + l.from + " (" + l.from_node + ") -> " + l.to + " (" + l.to_node + "): " + l.transport +
-                                          (endpoints[key].is_null() ? " (its sender had finished)" : " at " + endpoints[key].get<std::string>()));
-      }
+      const json endpoints = relocate_on(
+          alive, {{"cmd", "relocate"}, {"moves", {{actor, node}}}, {"skip", skip}, {"state", {{actor, out.at("state")}}}}, gen_cmd, now, gen);
       // 4. Its inputs connect to its senders; its receivers read what it sent before, then
       // take what it sends from its new place.
       to_nodes(alive, {{"cmd", "rewire"}, {"endpoints", endpoints}, {"drain", out.at("sent")}, {"port_drain", out.at("port_sent")}}, gen_cmd,
                drain + 2 * t);
       // 5. Its senders go on (towards its new place), it starts.
       resume();
-      for (const json& e : replay) to_nodes({target}, {{"cmd", "upstream_finished"}, {"actor", e.at("actor")}, {"sent", e.at("sent")}}, json::object(), t);
-      to_nodes({target}, {{"cmd", "start_part"}, {"gen", gen}, {"ready_timeout_ms", t.count()}}, json::object(), 2 * t);
+      start_moved(target, replay, gen);
     } catch (const std::exception& e) {
       std::lock_guard lock(mutex);
       errors[source] = "graph '" + d.name + "': moving actor '" + actor + "' to node '" + node + "' failed after it left node '" + from_node +
