@@ -198,6 +198,16 @@ graph::sent_counts cell::pause_output(output& out, bool paused) {
   return sent;
 }
 
+bool cell::exposure_ready(output& out, std::string_view endpoint, int subscriptions) {
+  out.sock_.writable();  // takes in the connections made meanwhile (traffic() does not)
+  for (const messaging::endpoint_traffic& t : out.sock_.traffic()) {
+    if (t.endpoint != endpoint) continue;
+    if (out.kind() != port_kind::pub) return true;
+    return t.received + t.queued >= static_cast<std::uint64_t>(subscriptions);
+  }
+  return false;
+}
+
 void cell::move_out(graph::sent_counts expect, std::function<void(moved)> done) {
   if (style() != actor_style::handler)
     throw graph_error("actor '" + name_ + "' is fiber-style: moving it is not supported (its state is on its fiber's stack)");

@@ -84,6 +84,9 @@ public:
     graph::sent_counts sent;  // per exposed endpoint and per output's own inproc endpoint
     std::string error;        // save_state() failed: the move is refused, the actor goes on
   };
+  /// Actor context (post()): output `out` has a peer at `endpoint` (exposed), and, a PUB, at
+  /// least `subscriptions` subscriptions from there (read or waiting to be).
+  bool exposure_ready(output& out, std::string_view endpoint, int subscriptions);
   /// Actor context (post()), handler style: the actor stops here to move elsewhere once it
   /// has read everything its senders (all paused) sent it — `expect[endpoint]` messages over
   /// each remote link connected at `endpoint`, a finished sender's announced count, and what

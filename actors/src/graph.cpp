@@ -416,6 +416,18 @@ std::optional<graph::sent_counts> graph::pause_output(std::string_view from, boo
   return std::move(*sent);
 }
 
+std::optional<bool> graph::exposure_ready(std::string_view from, std::string_view endpoint, int subscriptions,
+                                          std::chrono::milliseconds timeout) {
+  auto [c, pname] = one_cell(*core_, from);
+  output* o = c->find_output(pname);
+  if (!o) throw graph_error("'" + std::string(from) + "' is an input port");
+  auto ready = std::make_shared<bool>(false);
+  if (!run_in_actor(*c, [c = c, o, ready, ep = std::string(endpoint), subscriptions] { *ready = c->exposure_ready(*o, ep, subscriptions); },
+                    timeout))
+    return std::nullopt;
+  return *ready;
+}
+
 std::optional<graph::moved_actor> graph::move_out(std::string_view actor, const sent_counts& expect, std::chrono::milliseconds timeout) {
   cell* c = named_cell(*core_, actor);
   auto result = std::make_shared<std::promise<cell::moved>>();

@@ -329,6 +329,24 @@ void node::run() {
         // The outputs here feeding `actor` pause (or resume); paused, what each sent over its
         // link to it is final.
         const bool on = c.at("on").get<bool>();
+        if (!on) {
+          // Before they go on: each link to the moved actor has its peer (a PUB: its
+          // subscriptions), so that nothing sent from now on misses it.
+          const auto deadline = clock::now() + timeout;
+          for (const placed_link& l : stp->plan.links) {
+            if (actor_of(l.to) != actor || l.from_node != opts_.name || actor_of(l.from) == actor || !l.remote()) continue;
+            const std::string ep = link_endpoint(l.id);
+            if (ep.empty()) continue;  // its sender had finished
+            for (;;) {
+              const auto up = stp->part(l.from_part).exposure_ready(l.from, ep, l.subscriptions, timeout);
+              if (!up || *up) break;
+              if (clock::now() > deadline)
+                return fail("link " + l.from + " -> " + l.to + ": the moved actor did not connect to " + ep +
+                            (l.subscriptions > 0 ? " (or subscribe)" : "") + " in time");
+              std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            }
+          }
+        }
         std::map<std::pair<int, std::string>, std::optional<graph::sent_counts>> outputs;
         json sent = json::object(), finished = json::array();
         for (const placed_link& l : stp->plan.links) {

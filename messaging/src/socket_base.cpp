@@ -366,7 +366,7 @@ namespace {
 void add_traffic(std::vector<endpoint_traffic>& v, const pipe_end& p) noexcept {
   try {
     auto it = std::find_if(v.begin(), v.end(), [&](const endpoint_traffic& t) { return t.endpoint == p.endpoint; });
-    if (it == v.end()) it = v.insert(v.end(), endpoint_traffic{p.endpoint, 0, 0});
+    if (it == v.end()) it = v.insert(v.end(), endpoint_traffic{p.endpoint, 0, 0, 0});
     it->received += p.messages_read();
     it->sent += p.messages_written();
   } catch (...) {
@@ -378,7 +378,11 @@ void add_traffic(std::vector<endpoint_traffic>& v, const pipe_end& p) noexcept {
 std::vector<endpoint_traffic> socket_base::traffic() const {
   usage_guard g(*this);
   std::vector<endpoint_traffic> v = ended_traffic_;
-  for (const owned_pipe& op : pipes_) add_traffic(v, *op.end);
+  for (const owned_pipe& op : pipes_) {
+    add_traffic(v, *op.end);
+    for (endpoint_traffic& t : v)
+      if (t.endpoint == op.end->endpoint) t.queued += op.end->queued();
+  }
   return v;
 }
 

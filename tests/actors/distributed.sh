@@ -201,7 +201,7 @@ elif [ "$mode" = move ]; then
   }
   refused nosuch c "cannot move actor 'nosuch': graph 'moving' has no such actor (actors: numbers, counter, check)"
   refused counter z "cannot move actor 'counter' to node 'z': graph 'moving' has no such node (nodes: a, b, c)"
-  where=$(grep -o '"name": "counter", "type": "test.counter", "params": {[^}]*}, "node": "[a-z]*"' "$g" | grep -o '[a-z]*"$' | tr -d '"')
+  where=$(grep -o '"name": "counter", "type": "test.counter[a-z_]*", "params": {[^}]*}, "node": "[a-z]*"' "$g" | grep -o '[a-z]*"$' | tr -d '"')
   refused counter "$where" "cannot move actor 'counter' to node '$where': it runs there already"
   refused numbers c "actor 'numbers' is fiber-style: moving it is not supported"
   last=
@@ -214,7 +214,7 @@ elif [ "$mode" = move ]; then
   rc=$?
   [ "$rc" -eq 0 ] || problem "troupe run: exit code $rc, expected 0"
   grep -q "graph 'moving': counter moved to node '$last'" "$err" || problem "the coordinator did not log the last move"
-  grep -Eq "^  counter +$n +$n +0  test.counter  \(node $last\)" "$err" || problem "the summary does not show counter on node $last with $n in and out"
+  grep -Eq "^  counter +$n +$n +0  test.counter[a-z_]*  \(node $last\)" "$err" || problem "the summary does not show counter on node $last with $n in and out"
   sum=$((n * (n - 1) / 2))
   for c in counter check; do
     cat "$dir/$tag"-node-*.err | grep -q "counter $c: count=$n sum=$sum disorder=0" ||

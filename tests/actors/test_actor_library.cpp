@@ -59,7 +59,12 @@ struct parity : ta::fiber_actor {
   static void ports(ta::port_list& p) { p.output("out", ta::port_kind::pub, {.hwm = 0}); }
   void run() override {
     const long long n = params().value("count", 0LL);
-    for (long long i = 0; i < n; ++i) out("out").send_value(i % 2 == 0 ? "even" : "odd", i);
+    const long long per_ms = params().value("per_ms", 0LL);  // 0: as fast as it can
+    for (long long i = 0; i < n; ++i) {
+      out("out").send_value(i % 2 == 0 ? "even" : "odd", i);
+      report_progress(static_cast<std::uint64_t>(i + 1), static_cast<std::uint64_t>(n));
+      if (per_ms > 0 && (i + 1) % per_ms == 0 && !sleep_for(std::chrono::milliseconds(1))) return;
+    }
   }
 };
 
@@ -73,9 +78,11 @@ struct sum_sub : ta::handler_actor {
 /// Stateful: counts and sums what it takes and checks that the sequence 0, 1, 2, ... arrives in
 /// order (a gap or a repeat is a disorder); forwards each value if params "forward". Its state
 /// moves with it (troupe move); on_stop logs it:
-/// "counter NAME: count=N sum=S disorder=D".
+/// "counter NAME: count=N sum=S disorder=D". test.counter takes from a PULL input, its
+/// [topic][value] twin test.counter_sub from a SUB (the value is the last part either way).
+template <ta::port_kind In>
 struct counter : ta::handler_actor {
-  static void ports(ta::port_list& p) { p.input("in").output("out", ta::port_kind::push, {.required = false}); }
+  static void ports(ta::port_list& p) { p.input("in", In).output("out", ta::port_kind::push, {.required = false}); }
   long long count = 0, total = 0, next = 0, disorder = 0;
   void on_message(ta::input&, tm::multipart& msg) override {
     const auto v = ta::decode<long long>(msg);
@@ -149,6 +156,7 @@ void troupe_register_test_actors(troupe::actors::registry& r) {
   r.add<sum_sub>("test.sum_sub");
   r.add<ticker>("test.ticker");
   r.add<crash>("test.crash");
-  r.add<counter>("test.counter");
+  r.add<counter<ta::port_kind::pull>>("test.counter");
+  r.add<counter<ta::port_kind::sub>>("test.counter_sub");
   r.add<stubborn>("test.stubborn");
 }

@@ -213,6 +213,10 @@ public:
   /// the messages sent so far over each endpoint expose() bound for it; nullopt if the actor
   /// finished first.
   std::optional<sent_counts> pause_output(std::string_view from, bool paused, std::chrono::milliseconds timeout);
+  /// Output `from` has a peer at `endpoint` (bound by expose_running()) and, a PUB, its
+  /// `subscriptions` from there: what it publishes next reaches that peer. nullopt if the
+  /// actor finished.
+  std::optional<bool> exposure_ready(std::string_view from, std::string_view endpoint, int subscriptions, std::chrono::milliseconds timeout);
   /// What a moved actor leaves for its destination.
   struct moved_actor {
     nlohmann::json state;  ///< its save_state()

@@ -24,6 +24,9 @@ struct endpoint_traffic {
   std::string endpoint;
   std::uint64_t received = 0;
   std::uint64_t sent = 0;
+  /// Whole messages that arrived over the live connections and are not read yet (a PUB's:
+  /// subscriptions it has not taken in yet).
+  std::uint64_t queued = 0;
 };
 
 /// Flags of send() and recv().
