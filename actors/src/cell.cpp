@@ -177,6 +177,7 @@ bool cell::post(std::function<void()> task) {
     if (state() == phase::finished) return false;
     posted_.push_back(std::move(task));
     any_fired_.store(true, std::memory_order_release);
+    any_posted_.store(true, std::memory_order_release);
   }
   wake();
   return true;
@@ -213,6 +214,24 @@ void cell::move_out(graph::sent_counts expect, std::function<void(moved)> done) 
     throw graph_error("actor '" + name_ + "' is fiber-style: moving it is not supported (its state is on its fiber's stack)");
   moving_ = move_order{std::move(expect), std::move(done)};
   wake();  // the run after this task looks whether it is drained already
+}
+
+std::string cell::cancel_move() {
+  std::string v;
+  if (moving_) {
+    for (const remote_upstream& r : remote_ups_) {
+      if (r.done) continue;
+      for (const remote_link& l : r.links) {
+        auto it = moving_->expect.find(l.endpoint);
+        v += (v.empty() ? "" : "; ") + r.actor + " at " + (l.endpoint.empty() ? "(none)" : l.endpoint) + ": read " +
+             std::to_string(l.endpoint.empty() ? 0 : received_from(*l.port, l.endpoint)) + " of " +
+             (it == moving_->expect.end() ? std::string("its announced count") : std::to_string(it->second));
+      }
+    }
+    if (total_held() > 0) v += (v.empty() ? "" : "; ") + std::to_string(total_held()) + " messages held for full outputs";
+  }
+  moving_.reset();
+  return v.empty() ? "nothing left to read (it was not run again)" : v;
 }
 
 bool cell::move_drained() noexcept {
@@ -603,6 +622,7 @@ void cell::run_fired() {
   {
     std::lock_guard lock(mutex_);
     any_fired_.store(false, std::memory_order_relaxed);
+    any_posted_.store(false, std::memory_order_relaxed);
     posted.swap(posted_);
     if (fired_.empty() && posted.empty()) return;
     running_fired_.swap(fired_);
@@ -613,6 +633,17 @@ void cell::run_fired() {
     ~clear_on_exit() { v.clear(); }
   } guard{running_fired_};
   for (auto& f : running_fired_) (*f)();
+}
+
+void cell::run_posted() {
+  std::vector<std::function<void()>> posted;
+  {
+    std::lock_guard lock(mutex_);
+    any_posted_.store(false, std::memory_order_relaxed);
+    posted.swap(posted_);
+    // any_fired_ stays set if a timer fired: run_fired() runs it at the next wait.
+  }
+  for (auto& t : posted) t();  // the graph's, not the actor's: they do not throw
 }
 
 void cell::cancel_timers() noexcept {

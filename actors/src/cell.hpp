@@ -72,6 +72,12 @@ public:
   /// next waits for a port or a timer). False if the actor has finished: then it never runs,
   /// as it does not if the actor finishes before its next run.
   bool post(std::function<void()> task);
+  /// A fiber actor's port calls, before each try: runs what was posted, so that a fiber
+  /// that never waits (its sends always fit) still takes a pause promptly. One acquire load
+  /// when nothing was posted.
+  void run_posted_now() {
+    if (any_posted_.load(std::memory_order_acquire)) run_posted();
+  }
 
   // ---- live migration (docs/distributing.md#moving-an-actor) ----
   /// Actor context (post()): output `out` paused or resumed: while paused, handler sends are
@@ -94,8 +100,9 @@ public:
   /// counts, and the cell ends without finishing (no on_stop, no end of stream downstream,
   /// no finished hook). If it finishes first (a hard stop), `done` is never called.
   void move_out(graph::sent_counts expect, std::function<void(moved)> done);
-  /// Actor context (post()): a move_out() given up: the actor goes on here.
-  void cancel_move() noexcept { moving_.reset(); }
+  /// Actor context (post()): a move_out() given up: the actor goes on here. Returns what it
+  /// was still waiting for.
+  std::string cancel_move();
   /// Building: the first instance starts from `state` (load_state() before on_start()).
   void set_initial_state(nlohmann::json state) { initial_state_ = std::move(state); }
   /// Running, actor context (post()): input `in`'s link from `upstream` (connected at
@@ -203,6 +210,8 @@ private:
   std::vector<std::shared_ptr<std::function<void()>>> running_fired_;
   std::vector<framework::timer> timers_;
   std::vector<std::function<void()>> posted_;  // post(): run with the fired timers
+  std::atomic<bool> any_posted_{false};         // posted_ is not empty (set and cleared under mutex_)
+  void run_posted();
   std::optional<framework::waiter> parked_;
   bool woken_ = false;
 

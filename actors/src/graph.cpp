@@ -328,6 +328,7 @@ void graph::expect_remote(std::string_view from, std::string_view to) {
   input* i = r->find_input(pname);
   if (!i) throw graph_error("cannot link '" + std::string(from) + "' -> '" + std::string(to) + "': '" + std::string(to) + "' is an output port");
   r->add_remote_upstream(std::string(parse(from).actor), *i, std::string());  // no endpoint: nothing arrives
+  g.linked_ports.insert(std::string(to));  // linked, to a sender that is done
 }
 
 namespace {
@@ -442,10 +443,11 @@ std::optional<graph::moved_actor> graph::move_out(std::string_view actor, const 
       return std::nullopt;  // it finished (a hard stop) before it was drained
     }
     if (std::chrono::steady_clock::now() > end) {
-      run_in_actor(*c, [c] { c->cancel_move(); }, timeout);
+      auto waiting = std::make_shared<std::string>();
+      run_in_actor(*c, [c, waiting] { *waiting = c->cancel_move(); }, timeout);
       if (f.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready) break;  // drained meanwhile
       throw graph_error("actor '" + std::string(actor) + "' did not take everything sent to it within " +
-                        std::to_string(timeout.count()) + " ms; it stays where it is");
+                        std::to_string(timeout.count()) + " ms (" + *waiting + "); it stays where it is");
     }
   }
   cell::moved m = f.get();

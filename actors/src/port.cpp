@@ -66,6 +66,7 @@ bool input::recv(messaging::multipart& parts) {
     wrong_style(c, name_, "recv() is for fiber-style actors; a handler-style actor receives in on_message()");
   for (;;) {
     if (c.hard()) return false;
+    c.run_posted_now();
     c.check_remote();
     const bool closed = c.inputs_closed();  // before the read: an empty read is then final
     if (sock_.recv(parts, messaging::flags::dontwait)) {
@@ -107,6 +108,7 @@ bool output::send(messaging::multipart& parts) {
     return true;
   }
   for (;;) {
+    c.run_posted_now();
     if (!paused_ && sock_.send(parts, messaging::flags::dontwait)) {
       counted();
       return true;
@@ -128,6 +130,7 @@ bool output::send(messaging::message&& part) {
     return true;
   }
   for (;;) {
+    c.run_posted_now();
     if (!paused_ && sock_.send(part, messaging::flags::dontwait)) {
       counted();
       return true;
@@ -154,6 +157,7 @@ bool output::send(std::string_view topic, messaging::message&& body) {
     return true;
   }
   for (;;) {
+    c.run_posted_now();
     if (!paused_ && sock_.send(head, more)) {
       sock_.send(body, messaging::flags::dontwait);
       counted();

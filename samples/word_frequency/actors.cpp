@@ -91,6 +91,15 @@ public:
   void on_stop() override {
     out("summary").send_json(to_json(summarize(counts_, params().value("top", 20u))));
   }
+  // Its counts go with it when it moves to another node (troupe move).
+  nlohmann::json save_state() const override {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [w, n] : counts_) j[w] = n;
+    return j;
+  }
+  void load_state(const nlohmann::json& s) override {
+    for (const auto& [w, n] : s.items()) counts_[w] += n.get<std::uint64_t>();
+  }
 
 private:
   counts counts_;

@@ -4,6 +4,10 @@
 #   distributed.sh run    <tool> <graph> <dir> <nodes a,b,c> <transport> <node stdout regex> [run args...]
 #       the run exits 0, the links between nodes use <transport> (ipc or tcp), and some
 #       node printed a line matching the regex (the graph's own result check)
+#   distributed.sh run_move <tool> <graph> <dir> <nodes a,b,c> <ACTOR=NODE,...> <node stdout regex> [run args...]
+#       as run, with each actor moved (`troupe move`) in turn while the run goes on: the run
+#       exits 0, each move said it was done, and some node printed the regex (the same result
+#       as without moves)
 #   distributed.sh sigint <tool> <graph> <dir> <nodes a,b>
 #       an endless graph: one SIGINT to the coordinator drains every node (exit 130), and
 #       the sink on another node took every message the source sent
@@ -119,6 +123,25 @@ if [ "$mode" = run ]; then
   for n in ${nodes//,/ }; do
     grep -q "^node $n (ipc://$prefix$n, pid [0-9]*): idle" "$dir/$tag-status.out" || problem "status does not show node $n idle"
   done
+  stop_nodes  # flushes the nodes' stdout
+  cat "$dir/$tag"-node-*.out | grep -Eq "$expect" || problem "no node printed '$expect'"
+elif [ "$mode" = run_move ]; then
+  moves=$1 expect=$2
+  shift 2
+  "$tool" run "$g" --progress --timeout 120 "$@" >"$out" 2>"$err" &
+  run=$!
+  wait_progress "$err"
+  IFS=, read -ra each <<<"$moves"  # not word-split: names like count[1] are no globs here
+  for m in "${each[@]}"; do
+    a=${m%%=*} t=${m#*=}
+    "$tool" move "$g" "$a" --to "$t" >"$dir/$tag-move.out" 2>&1 || problem "troupe move $a --to $t: $(cat "$dir/$tag-move.out")"
+    grep -qF "$a moved to node '$t'" "$dir/$tag-move.out" || problem "troupe move $a --to $t did not say it moved"
+  done
+  wait "$run"
+  rc=$?
+  [ "$rc" -eq 0 ] || problem "troupe run: exit code $rc, expected 0"
+  grep -q "finished in" "$err" || problem "no summary"
+  all_idle "after the run"
   stop_nodes  # flushes the nodes' stdout
   cat "$dir/$tag"-node-*.out | grep -Eq "$expect" || problem "no node printed '$expect'"
 elif [ "$mode" = multicast ]; then
