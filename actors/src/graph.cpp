@@ -334,16 +334,23 @@ void graph::expect_remote(std::string_view from, std::string_view to) {
 namespace {
 
 /// Runs `task` in `c`'s actor context and waits for it; false if the actor finished first.
+/// What the task throws comes back as a graph_error with its message (not the exception
+/// object itself: one shared by two threads' exception_ptrs is a race to TSan, libstdc++'s
+/// reference count being invisible to it).
 bool run_in_actor(cell& c, std::function<void()> task, std::chrono::milliseconds timeout) {
-  auto done = std::make_shared<std::promise<void>>();
-  std::future<void> f = done->get_future();
+  auto done = std::make_shared<std::promise<std::string>>();
+  std::future<std::string> f = done->get_future();
   const bool posted = c.post([task = std::move(task), done] {
+    std::string error;
     try {
       task();
-      done->set_value();
+    } catch (const std::exception& e) {
+      error = e.what();
+      if (error.empty()) error = "failed";
     } catch (...) {
-      done->set_exception(std::current_exception());
+      error = "unknown exception";
     }
+    done->set_value(std::move(error));
   });
   if (!posted) return false;
   const auto end = std::chrono::steady_clock::now() + timeout;
@@ -356,7 +363,7 @@ bool run_in_actor(cell& c, std::function<void()> task, std::chrono::milliseconds
       throw graph_error("actor '" + c.name() + "' did not take a link change within " + std::to_string(timeout.count()) +
                         " ms (busy without waiting for a port?)");
   }
-  f.get();
+  if (std::string error = f.get(); !error.empty()) throw graph_error(error);
   return true;
 }
 
@@ -375,7 +382,7 @@ std::string graph::expose_running(std::string_view from, std::string_view endpoi
     run_in_actor(*c, [c = c, o, bound, ep = std::string(endpoint), subscriptions, old = std::string(drop)] {
       *bound = c->expose_more(*o, ep, subscriptions, old);
     }, timeout);
-  } catch (const messaging::error& e) {
+  } catch (const graph_error& e) {
     throw graph_error("cannot expose '" + std::string(from) + "' at '" + std::string(endpoint) + "': " + e.what());
   }
   return *bound;
@@ -390,7 +397,7 @@ bool graph::reconnect_remote(std::string_view from, std::string_view before, std
   try {
     return run_in_actor(*r, [r = r, i, up = std::string(parse(from).actor), old = std::string(before),
                              ep = std::string(endpoint)] { r->reconnect(up, *i, old, ep); }, timeout);
-  } catch (const messaging::error& e) {
+  } catch (const graph_error& e) {
     throw graph_error("cannot link '" + std::string(from) + "' -> '" + std::string(to) + "' over '" + std::string(endpoint) + "': " + e.what());
   }
 }
@@ -468,7 +475,7 @@ bool graph::adopt_remote(std::string_view from, std::string_view before, std::st
   try {
     return run_in_actor(*r, [r = r, i, up = std::string(parse(from).actor), old = std::string(before), ep = std::string(endpoint),
                              was_local] { r->adopt_remote_upstream(up, *i, old, ep, was_local); }, timeout);
-  } catch (const messaging::error& e) {
+  } catch (const graph_error& e) {
     throw graph_error("cannot link '" + std::string(from) + "' -> '" + std::string(to) + "' over '" + std::string(endpoint) + "': " + e.what());
   }
 }

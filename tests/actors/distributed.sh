@@ -102,6 +102,11 @@ stop_nodes() {
     if kill -0 "$p" 2>/dev/null; then problem "node pid $p did not stop on SIGTERM"; kill -9 "$p"; fi
     wait "$p"
   done
+  # A sanitizer build's report in a node (a report that does not stop the node, or one at
+  # exit) fails the test too.
+  for f in "$dir/$tag"-node-*.err; do
+    grep -Eq "ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|runtime error:" "$f" && problem "a sanitizer report in $f"
+  done
 }
 show() {
   for f in "$dir/$tag"*.out "$dir/$tag"*.err; do echo "--- $f"; tail -40 "$f"; done
