@@ -675,7 +675,7 @@ void request_move(messaging::context& ctx, const std::string& endpoint, const st
     throw graph_error("no coordinator serves commands at " + endpoint + " (is `troupe run` of this graph running on this host?)");
   messaging::socket s(ctx, messaging::socket_type::req);
   s.set(messaging::option::rcvtimeo, static_cast<int>(timeout.count()));
-  s.set(messaging::option::linger, 0);
+  s.set(messaging::option::linger, 1000);  // an orderly close once answered (0 would look like a broken connection)
   s.connect(endpoint);
   s.send(internal::control_frame({{"cmd", "move"}, {"actor", actor}, {"to", node}}));
   messaging::message m;
