@@ -38,9 +38,9 @@ prefix="/tmp/troupe-move$$-"
 graph="$work/graph.json"
 sed -e "s#ipc:///tmp/troupe-node-#ipc://$prefix#g" -e "s#\"words\": [0-9]*#\"words\": $words#" \
   samples/word_frequency/graph.nodes.json >"$graph"
-pids=()
+pids=()  # each node's stdout line-buffered: the result is read after each run
 for n in a b c; do
-  "$tool" node --name "$n" --listen "ipc://$prefix$n" >"$work/node-$n.out" 2>"$work/node-$n.err" &
+  stdbuf -oL "$tool" node --name "$n" --listen "ipc://$prefix$n" >"$work/node-$n.out" 2>"$work/node-$n.err" &
   pids+=($!)
 done
 cleanup() {
@@ -49,7 +49,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-digest_of() { grep -ho "$words words, [0-9]* distinct, digest [0-9a-f]*" "$work"/node-*.out | tail -1; }
+digest_of() { grep -aho "$words words, [0-9]* distinct, digest [0-9a-f]*" "$work"/node-*.out | tail -1; }
 # The reference: a run without moves.
 "$tool" run "$graph" --no-progress --timeout 300 >/dev/null 2>"$work/ref.err" || { cat "$work/ref.err"; exit 1; }
 sleep 0.2
