@@ -31,16 +31,7 @@ case "$words$repeat" in *[!0-9]*) echo "run_distributed.sh: --words and --repeat
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${TROUPE_PERF_OUT:-$root/build/perf-results}
 cd "$root"
-if [ -n "${TROUPE_PERF_TOOL:-}" ]; then
-  tool=$TROUPE_PERF_TOOL
-elif [ -n "${TROUPE_PERF_BUILD_DIR:-}" ]; then
-  cmake -S . -B "$TROUPE_PERF_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTROUPE_BUILD_TESTS=OFF || exit 1
-  cmake --build "$TROUPE_PERF_BUILD_DIR" --target troupe || exit 1
-  tool=$TROUPE_PERF_BUILD_DIR/tools/troupe/troupe
-else
-  { cmake --preset release && cmake --build --preset release --target troupe; } || exit 1
-  tool=$root/build/release/tools/troupe/troupe
-fi
+. "$root/perf/troupe_tool.sh"
 mkdir -p "$out"
 work=$(mktemp -d /tmp/troupe-perf-dist.XXXXXX)
 id="tp$$"

@@ -11,7 +11,7 @@
 #   perf/run_move.sh [--words N] [--repeat N]      (defaults: 30000000 words, 5 runs)
 #
 # Environment: TROUPE_PERF_OUT (default build/perf-results), TROUPE_PERF_TOOL (a built
-# `troupe`; default: build the release preset's).
+# `troupe`), TROUPE_PERF_BUILD_DIR (build it there; default: the release preset's).
 set -u
 words=30000000 repeat=5
 while [ $# -gt 0 ]; do
@@ -26,12 +26,7 @@ case "$words$repeat" in *[!0-9]*) echo "run_move.sh: --words and --repeat take w
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${TROUPE_PERF_OUT:-$root/build/perf-results}
 cd "$root"
-if [ -n "${TROUPE_PERF_TOOL:-}" ]; then
-  tool=$TROUPE_PERF_TOOL
-else
-  cmake --preset release >/dev/null && cmake --build --preset release --target troupe >/dev/null || exit 1
-  tool=$root/build/release/tools/troupe/troupe
-fi
+. "$root/perf/troupe_tool.sh"
 mkdir -p "$out"
 work=$(mktemp -d)
 prefix="/tmp/troupe-move$$-"

@@ -39,6 +39,15 @@ std::string describe_exception(std::exception_ptr e) {
   }
 }
 
+/// Messages `s` received (or, `sent`, sent) over the connections made at `a` or `b`.
+std::uint64_t traffic_at(const messaging::socket& s, std::string_view a, std::string_view b, bool sent) {
+  std::uint64_t n = 0;
+  if (s.closed()) return n;
+  for (const messaging::endpoint_traffic& t : s.traffic())
+    if (t.endpoint == a || t.endpoint == b) n += sent ? t.sent : t.received;
+  return n;
+}
+
 std::uint64_t ns_since(clock::time_point t0) noexcept {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - t0).count());
 }
@@ -150,25 +159,9 @@ std::string cell::expose_more(output& out, std::string_view endpoint, int subscr
 }
 
 void cell::reconnect(std::string_view upstream, input& in, std::string_view before, std::string_view endpoint) {
-  if (!before.empty()) {
-    try {
-      in.sock_.disconnect(before);
-    } catch (const messaging::error&) {
-    }
-  }
-  in.sock_.connect(endpoint);
-  refresh_links(true);
-  for (auto& l : in_links_) {
-    if (l->port != &in || l->endpoint != before) continue;
-    l->before = l->messages.load(std::memory_order_relaxed);
-    l->endpoint = std::string(endpoint);
-  }
-  std::lock_guard lock(mutex_);
-  for (remote_upstream& r : remote_ups_) {
-    if (r.actor != upstream) continue;
-    for (remote_link& l : r.links)
-      if (l.port == &in && l.endpoint == before) l.endpoint = std::string(endpoint);
-  }
+  // Its old peer is gone: nothing more to read from `before`.
+  adopt_remote_upstream(upstream, in, before, endpoint, false);
+  forget_endpoint(in, before, endpoint, !before.empty());
 }
 
 bool cell::post(std::function<void()> task) {
@@ -188,13 +181,8 @@ bool cell::post(std::function<void()> task) {
 graph::sent_counts cell::pause_output(output& out, bool paused) {
   out.paused_ = paused;
   graph::sent_counts sent;
-  for (const exposure& e : exposed_) {
-    if (e.port != &out) continue;
-    std::uint64_t n = 0;
-    for (const messaging::endpoint_traffic& t : out.sock_.traffic())
-      if (t.endpoint == e.asked || t.endpoint == e.bound) n += t.sent;
-    sent[e.bound] = n;
-  }
+  for (const exposure& e : exposed_)
+    if (e.port == &out) sent[e.bound] = traffic_at(out.sock_, e.asked, e.bound, true);
   if (!paused) wake();  // held sends go out, a waiting fiber send retries
   return sent;
 }
@@ -255,30 +243,17 @@ void cell::complete_move() noexcept {
   moved m;
   try {
     m.state = instance_ ? instance_->save_state() : nlohmann::json(nullptr);
-  } catch (...) {
-    m.error = "actor '" + name_ + "' failed in save_state: " + describe_exception(std::current_exception());
-    auto done = std::move(moving_->done);
-    moving_.reset();
-    done(std::move(m));  // it goes on here
-    return;
-  }
-  try {
     m.sent = exposed_sent();
-    for (auto& o : outputs_) {
-      std::uint64_t n = 0;
-      for (const messaging::endpoint_traffic& t : o->sock_.traffic())
-        if (t.endpoint == o->endpoint()) n += t.sent;
-      m.sent[o->endpoint()] = n;
-    }
+    for (auto& o : outputs_) m.sent[o->endpoint()] = traffic_at(o->sock_, o->endpoint(), {}, true);
   } catch (...) {
-    m.error = "actor '" + name_ + "': out of memory reading its counts";
-    auto done = std::move(moving_->done);
-    moving_.reset();
-    done(std::move(m));
-    return;
+    m.error = "actor '" + name_ + "': taking its state (save_state) or its counts failed: " + describe_exception(std::current_exception());
   }
   auto done = std::move(moving_->done);
   moving_.reset();
+  if (!m.error.empty()) {
+    done(std::move(m));  // it goes on here
+    return;
+  }
   moved_.store(true, std::memory_order_relaxed);
   cancel_timers();
   stop_remote_wake();
@@ -321,11 +296,7 @@ void cell::adopt_remote_upstream(std::string_view upstream, input& in, std::stri
 }
 
 std::uint64_t cell::received_from(input& in, std::string_view endpoint) const {
-  std::uint64_t n = 0;
-  if (in.sock_.closed()) return n;
-  for (const messaging::endpoint_traffic& t : in.sock_.traffic())
-    if (t.endpoint == endpoint) n += t.received;
-  return n;
+  return traffic_at(in.sock_, endpoint, {}, false);
 }
 
 void cell::forget_endpoint(input& in, std::string_view before, std::string_view endpoint, bool disconnect) {
@@ -426,13 +397,9 @@ void cell::check_remote_slow() noexcept {
       for (std::size_t i = 0; i < r.links.size() && all; ++i) {
         remote_link& l = r.links[i];
         input& in = *l.port;
-        std::uint64_t got = 0;
-        if (!in.sock_.closed()) {
-          // Over pgm, what arrived counts whether or not the SUB's topics wanted it: the SUB
-          // reads every message from its pipe and drops the unwanted (the count is the pipe's).
-          for (const messaging::endpoint_traffic& t : in.sock_.traffic())
-            if (t.endpoint == l.endpoint) got += t.received;
-        }
+        // Over pgm, what arrived counts whether or not the SUB's topics wanted it: the SUB
+        // reads every message from its pipe and drops the unwanted (the count is the pipe's).
+        const std::uint64_t got = received_from(in, l.endpoint);
         all = got >= expected[i] || in.sock_.closed();
         if (!all && l.silence.count() > 0) all = multicast_given_up(r.actor, l, got, expected[i]);
       }
@@ -491,14 +458,7 @@ bool cell::multicast_exposed(const output& out) const noexcept {
 
 graph::sent_counts cell::exposed_sent() const {
   graph::sent_counts sent;
-  for (const exposure& e : exposed_) {
-    std::uint64_t n = 0;
-    if (!e.port->sock_.closed()) {
-      for (const messaging::endpoint_traffic& t : e.port->sock_.traffic())
-        if (t.endpoint == e.asked || t.endpoint == e.bound) n += t.sent;
-    }
-    sent[e.bound] = n;
-  }
+  for (const exposure& e : exposed_) sent[e.bound] = traffic_at(e.port->sock_, e.asked, e.bound, true);
   return sent;
 }
 
@@ -618,16 +578,12 @@ void cell::run_fired() {
   // A timer that fires after this load queues its callback before it wakes us: the run that
   // wake causes sees the flag.
   if (!any_fired_.load(std::memory_order_acquire)) return;
-  std::vector<std::function<void()>> posted;
   {
     std::lock_guard lock(mutex_);
     any_fired_.store(false, std::memory_order_relaxed);
-    any_posted_.store(false, std::memory_order_relaxed);
-    posted.swap(posted_);
-    if (fired_.empty() && posted.empty()) return;
     running_fired_.swap(fired_);
   }
-  for (auto& t : posted) t();  // the graph's, not the actor's: they do not throw
+  run_posted_now();
   struct clear_on_exit {
     std::vector<std::shared_ptr<std::function<void()>>>& v;
     ~clear_on_exit() { v.clear(); }

@@ -210,8 +210,6 @@ struct distributed_graph::impl {
     return v.empty() ? "none" : v;
   }
 
-  static std::string actor_of(const std::string& address) { return address.substr(0, address.rfind('.')); }
-
   void recover_loop() {
     for (;;) {
       std::size_t i = 0;
@@ -272,7 +270,7 @@ struct distributed_graph::impl {
       // A restarted end of a multicast link would need the group rejoined and PGM's windows
       // started again mid-stream: not built, so the run stops with this error instead.
       for (const placed_link& l : current.links)
-        if (l.multicast && (moves.contains(actor_of(l.from)) || moves.contains(actor_of(l.to))))
+        if (l.multicast && (moves.contains(l.from_actor()) || moves.contains(l.to_actor())))
           throw graph_error("link " + l.from + " -> " + l.to + " is multicast, and restarting the ends of multicast links is not supported");
       for (auto& [a, n] : moves) n = conns[target].decl->name;
       gen = ++gens;
@@ -300,7 +298,7 @@ struct distributed_graph::impl {
     std::set<std::string> replayed;
     for (const placed_link& l : current.links) {
       if (l.gen != gen || !l.remote()) continue;
-      auto f = finished_events.find(actor_of(l.from));
+      auto f = finished_events.find(l.from_actor());
       if (f == finished_events.end()) continue;
       skip.push_back(l.id);
       if (replayed.insert(f->first).second) replay.push_back(f->second);
@@ -374,7 +372,7 @@ struct distributed_graph::impl {
       if (lost[target]) throw graph_error("cannot move actor '" + actor + "' to node '" + node + "': that node is lost");
       if (lost[source]) throw graph_error("cannot move actor '" + actor + "': its node '" + from_node + "' is lost");
       for (const placed_link& l : current.links)
-        if (l.multicast && (actor_of(l.from) == actor || actor_of(l.to) == actor))
+        if (l.multicast && (l.from_actor() == actor || l.to_actor() == actor))
           throw graph_error("cannot move actor '" + actor + "': its link " + l.from + " -> " + l.to +
                             " is multicast, and moving the ends of multicast links is not supported");
       gen = ++gens;
@@ -478,7 +476,7 @@ struct distributed_graph::impl {
       std::lock_guard lock(mutex);
       finished_events[actor] = e;
       for (const placed_link& l : current.links)
-        if (l.remote() && actor_of(l.from) == actor) to.insert(l.to_node);
+        if (l.remote() && l.from_actor() == actor) to.insert(l.to_node);
     }
     for (std::size_t i = 0; i < conns.size(); ++i) {
       if (!to.count(conns[i].decl->name)) continue;

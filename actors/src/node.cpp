@@ -190,6 +190,13 @@ void node::run() {
     }
     for (graph* x : stp->graphs()) x->remote_finished(c.at("actor").get<std::string>(), sent);
   };
+  // The endpoint bound here for link `id` ("" if none).
+  auto link_endpoint = [&](std::size_t id) {
+    std::lock_guard lock(stp->mutex);
+    for (const auto& [ep, x] : stp->exposed_link)
+      if (x == id) return ep;
+    return std::string();
+  };
   // Binds the sending end of remote link `l` on part `g` (before it starts).
   auto expose_link = [&](graph& g, const placed_link& l) {
     const std::string ep = data_endpoint(*stp->desc, l, stp->run_id);
@@ -318,13 +325,6 @@ void node::run() {
         return fail("'" + cmd + "' needs a running graph (state: " + std::string(state::name(stp->ph)) + ")");
       const std::string actor = c.at("actor").get<std::string>();
       const auto timeout = std::chrono::milliseconds(c.value("timeout_ms", 10000));
-      auto actor_of = [](const std::string& addr) { return addr.substr(0, addr.rfind('.')); };
-      auto link_endpoint = [&](std::size_t id) {  // the endpoint bound here for link `id`
-        std::lock_guard lock(stp->mutex);
-        for (const auto& [ep, x] : stp->exposed_link)
-          if (x == id) return ep;
-        return std::string();
-      };
       if (cmd == "pause") {
         // The outputs here feeding `actor` pause (or resume); paused, what each sent over its
         // link to it is final.
@@ -334,7 +334,7 @@ void node::run() {
           // subscriptions), so that nothing sent from now on misses it.
           const auto deadline = clock::now() + timeout;
           for (const placed_link& l : stp->plan.links) {
-            if (actor_of(l.to) != actor || l.from_node != opts_.name || actor_of(l.from) == actor || !l.remote()) continue;
+            if (l.to_actor() != actor || l.from_node != opts_.name || l.from_actor() == actor || !l.remote()) continue;
             const std::string ep = link_endpoint(l.id);
             if (ep.empty()) continue;  // its sender had finished
             for (;;) {
@@ -350,7 +350,7 @@ void node::run() {
         std::map<std::pair<int, std::string>, std::optional<graph::sent_counts>> outputs;
         json sent = json::object(), finished = json::array();
         for (const placed_link& l : stp->plan.links) {
-          if (actor_of(l.to) != actor || l.from_node != opts_.name || actor_of(l.from) == actor) continue;
+          if (l.to_actor() != actor || l.from_node != opts_.name || l.from_actor() == actor) continue;
           const auto key = std::make_pair(l.from_part, l.from);
           if (!outputs.contains(key)) outputs[key] = stp->part(l.from_part).pause_output(l.from, on, timeout);
           const auto& res = outputs[key];
@@ -368,7 +368,7 @@ void node::run() {
       // move_out: the actor reads what its paused senders sent, then ends here with its state.
       graph::sent_counts expect;
       for (const placed_link& l : stp->plan.links) {
-        if (actor_of(l.to) != actor || !l.remote() || l.to_node != opts_.name) continue;
+        if (l.to_actor() != actor || !l.remote() || l.to_node != opts_.name) continue;
         const std::string key = std::to_string(l.id);
         if (c.at("expect").contains(key) && stp->connected.contains(l.id)) expect[stp->connected[l.id]] = c.at("expect").at(key).get<std::uint64_t>();
       }
@@ -386,12 +386,12 @@ void node::run() {
       r["state"] = res->state;
       json sent = json::object(), port_sent = json::object();
       for (const placed_link& l : stp->plan.links) {
-        if (actor_of(l.from) != actor) continue;
+        if (l.from_actor() != actor) continue;
         if (l.remote()) {
           auto n = res->sent.find(link_endpoint(l.id));
           sent[std::to_string(l.id)] = n == res->sent.end() ? 0 : n->second;
         } else {
-          auto n = res->sent.find("inproc://" + stp->desc->name + "/" + actor + "/" + l.from.substr(l.from.rfind('.') + 1));
+          auto n = res->sent.find(stp->part(stp->plan.part(actor)).endpoint(l.from));
           port_sent[l.from] = n == res->sent.end() ? 0 : n->second;
         }
       }
@@ -428,12 +428,7 @@ void node::run() {
       for (const placed_link& l : stp->plan.links) {
         if (l.gen != gen || !l.remote() || l.from_node != opts_.name || l.from_part == gen) continue;
         if (std::find(skip.begin(), skip.end(), l.id) != skip.end()) continue;
-        std::string before;
-        {
-          std::lock_guard lock(stp->mutex);
-          for (const auto& [ep, id] : stp->exposed_link)
-            if (id == l.id) before = ep;
-        }
+        const std::string before = link_endpoint(l.id);
         const std::string ep = data_endpoint(*stp->desc, l, stp->run_id);
         const std::string bound = stp->part(l.from_part).expose_running(l.from, ep, l.subscriptions, before, timeout);
         if (bound.empty()) {
@@ -494,8 +489,7 @@ void node::run() {
           if (ep.is_null()) return fail("no endpoint for link " + l.from + " -> " + l.to);
           const placed_link& old = stp->plan_before.links.at(l.id);
           const bool was_local = !old.remote();
-          const std::string sender = l.from.substr(0, l.from.rfind('.'));
-          const std::string before = was_local ? "inproc://" + stp->desc->name + "/" + sender + "/" + l.from.substr(l.from.rfind('.') + 1)
+          const std::string before = was_local ? stp->part(old.from_part).endpoint(l.from)  // its port's own
                                                : (stp->connected.contains(l.id) ? stp->connected[l.id] : std::string());
           to.adopt_remote(l.from, before, ep.get<std::string>(), l.to, was_local, timeout);
           stp->connected[l.id] = ep.get<std::string>();

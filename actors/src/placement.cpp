@@ -137,9 +137,8 @@ void relocate(placement_plan& p, const graph_description& d, const std::map<std:
     p.node_of[actor] = node;
     p.part_of[actor] = gen;
   }
-  auto actor_of = [](const std::string& addr) { return addr.substr(0, addr.rfind('.')); };
   for (placed_link& l : p.links) {
-    const std::string from = actor_of(l.from), to = actor_of(l.to);
+    const std::string from = l.from_actor(), to = l.to_actor();
     if (!moves.contains(from) && !moves.contains(to)) continue;
     l.from_node = p.node_of.at(from);
     l.to_node = p.node_of.at(to);
@@ -336,7 +335,7 @@ void build_cells(graph& g, const graph_description& d, const placement_plan& p, 
     }
   }
   for (const placed_link& l : p.links) {
-    if (l.remote() || l.from_node != node || !in_part(l.from.substr(0, l.from.rfind('.')))) continue;
+    if (l.remote() || l.from_node != node || !in_part(l.from_actor())) continue;
     try {
       g.subscribe(l.from, l.to, l.topics);
     } catch (const graph_error& e) {

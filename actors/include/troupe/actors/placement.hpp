@@ -29,6 +29,8 @@ struct placed_link {
   std::string from;    ///< "actor.port" of the output (replica names)
   std::string to;      ///< "actor.port" of the input
   std::vector<std::string> topics;
+  std::string from_actor() const { return from.substr(0, from.rfind('.')); }
+  std::string to_actor() const { return to.substr(0, to.rfind('.')); }
   std::string from_node, to_node;
   /// "inproc" (both ends on one node), "ipc" (two nodes of one host), "tcp", or "epgm" (a
   /// link marked multicast between two nodes, of one host or not).
